@@ -1,0 +1,1 @@
+"""The ``sayso`` command line: a thin shell over the services."""

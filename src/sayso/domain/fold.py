@@ -1,0 +1,118 @@
+"""Derive consent records (current state) from the append-only event history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime
+
+from sayso.domain.records import (
+    ConsentEvent,
+    ConsentRecord,
+    EventType,
+    Scope,
+    Status,
+    Window,
+)
+
+_Key = tuple[str, Scope, str]
+_ENDING = {
+    EventType.WITHDRAW: Status.WITHDRAWN,
+    EventType.REFUSE: Status.WITHDRAWN,
+    EventType.EXPIRE: Status.EXPIRED,
+    EventType.INVALIDATE: Status.INVALIDATED,
+}
+
+
+def fold_events(events: Iterable[ConsentEvent]) -> list[ConsentRecord]:
+    """Replay events in log order; the result does not depend on anything but the events.
+
+    Per (participant, scope, purpose): a grant supersedes the previous grant's capture
+    (content captured under it stays usable); pause and resume close and reopen the
+    capture window; withdraw, refuse, expire and invalidate end every use from then on.
+    """
+    ordered = sorted(events, key=lambda e: e.log_index if e.log_index is not None else -1)
+    by_key: dict[_Key, list[ConsentRecord]] = {}
+    for event in ordered:
+        for purpose in event.purposes:
+            key = (event.principal_id, event.scope, purpose)
+            by_key[key] = _apply(by_key.get(key, []), event, purpose)
+    return [record for records in by_key.values() for record in records]
+
+
+def _apply(records: list[ConsentRecord], event: ConsentEvent, purpose: str) -> list[ConsentRecord]:
+    t = event.event_time
+    kind = event.event_type
+    if kind is EventType.GRANT:
+        return [*_close_capture(records, t), _new_record(event, purpose)]
+    if kind is EventType.PAUSE:
+        return _close_capture(records, t)
+    if kind is EventType.RESUME:
+        return _reopen_latest(records, t)
+    ended = [_end_use(r, t, _ENDING[kind]) for r in records]
+    if kind is EventType.REFUSE:
+        ended.append(_new_record(event, purpose))
+    return ended
+
+
+def _new_record(event: ConsentEvent, purpose: str) -> ConsentRecord:
+    grant = event.event_type is EventType.GRANT
+    window = event.capture_window or Window(event.event_time)
+    return ConsentRecord(
+        record_id=event.event_id,
+        log_index=event.log_index if event.log_index is not None else -1,
+        principal_id=event.principal_id,
+        org_id=event.org_id,
+        scope=event.scope,
+        purpose=purpose,
+        status=event.status,
+        decided_at=event.event_time,
+        notice_hash=event.notice_hash,
+        modalities=event.modalities if grant else (),
+        recipients=event.recipients if grant else (),
+        terms=event.terms.get(purpose),
+        capture_windows=(window,) if grant else (),
+    )
+
+
+def _is_live(record: ConsentRecord) -> bool:
+    return record.status is Status.GIVEN and record.use_end is None
+
+
+def _close_capture(records: list[ConsentRecord], t: datetime) -> list[ConsentRecord]:
+    return [
+        replace(r, capture_windows=_closed(r.capture_windows, t)) if _is_live(r) else r
+        for r in records
+    ]
+
+
+def _closed(windows: tuple[Window, ...], t: datetime) -> tuple[Window, ...]:
+    out = []
+    for w in windows:
+        if w.end is None or w.end > t:
+            # A window that has not started yet when closed covers nothing.
+            if w.start < t:
+                out.append(Window(w.start, t))
+        else:
+            out.append(w)
+    return tuple(out)
+
+
+def _reopen_latest(records: list[ConsentRecord], t: datetime) -> list[ConsentRecord]:
+    live = [i for i, r in enumerate(records) if _is_live(r)]
+    if not live:
+        return records
+    i = live[-1]
+    record = records[i]
+    if any(w.end is None for w in record.capture_windows):
+        return records
+    updated = replace(record, capture_windows=(*record.capture_windows, Window(t)))
+    return [*records[:i], updated, *records[i + 1 :]]
+
+
+def _end_use(record: ConsentRecord, t: datetime, status: Status) -> ConsentRecord:
+    if not _is_live(record):
+        return record
+    return replace(
+        record, status=status, use_end=t, capture_windows=_closed(record.capture_windows, t)
+    )

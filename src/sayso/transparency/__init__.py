@@ -1,0 +1,66 @@
+"""Transparency log: RFC 9162 Merkle proofs over stored nodes, and C2SP signed checkpoints.
+
+Pure code: no database, no files, no network. Storage plugs in through ``NodeSource``.
+"""
+
+from sayso.transparency.checkpoint import (
+    MAX_SIGNATURES,
+    Checkpoint,
+    CheckpointError,
+    NoteSigner,
+    NoteVerifier,
+    note_key_hash,
+    open_checkpoint,
+    open_note,
+    sign_checkpoint,
+    sign_note,
+)
+from sayso.transparency.merkle import (
+    EMPTY_ROOT,
+    HASH_SIZE,
+    InMemoryNodeSource,
+    NodeKey,
+    NodeSource,
+    ProofError,
+    RootAccumulator,
+    append_nodes,
+    consistency_proof,
+    frontier_keys,
+    inclusion_proof,
+    leaf_hash,
+    node_hash,
+    root_from_source,
+    root_of,
+    verify_consistency,
+    verify_inclusion,
+)
+
+__all__ = [
+    "EMPTY_ROOT",
+    "HASH_SIZE",
+    "MAX_SIGNATURES",
+    "Checkpoint",
+    "CheckpointError",
+    "InMemoryNodeSource",
+    "NodeKey",
+    "NodeSource",
+    "NoteSigner",
+    "NoteVerifier",
+    "ProofError",
+    "RootAccumulator",
+    "append_nodes",
+    "consistency_proof",
+    "frontier_keys",
+    "inclusion_proof",
+    "leaf_hash",
+    "node_hash",
+    "note_key_hash",
+    "open_checkpoint",
+    "open_note",
+    "root_from_source",
+    "root_of",
+    "sign_checkpoint",
+    "sign_note",
+    "verify_consistency",
+    "verify_inclusion",
+]
