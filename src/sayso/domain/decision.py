@@ -163,9 +163,13 @@ def _check_grant(
 ) -> Reason | None:
     if record.terms is None or _outdated(record.terms, terms):
         return Reason.NOTICE_OUTDATED
-    if segment.modality not in record.modalities:
+    # A grant event's modalities and recipients are the union over its purposes: this
+    # purpose is covered only for what its own notice terms named (no stretching).
+    if segment.modality not in record.modalities or segment.modality not in record.terms.modalities:
         return Reason.MODALITY_NOT_COVERED
-    if recipient is not None and recipient not in record.recipients:
+    if recipient is not None and (
+        recipient not in record.recipients or recipient not in record.terms.recipients
+    ):
         return Reason.RECIPIENT_NOT_COVERED
     if not any(w.contains_span(segment.t_start, segment.t_end) for w in record.capture_windows):
         return Reason.OUTSIDE_CAPTURE_WINDOW

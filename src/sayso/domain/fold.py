@@ -33,14 +33,19 @@ def fold_events(events: Iterable[ConsentEvent]) -> list[ConsentRecord]:
     """
     ordered = sorted(events, key=lambda e: e.log_index if e.log_index is not None else -1)
     by_key: dict[_Key, list[ConsentRecord]] = {}
+    granted: dict[str, Window] = {}  # grant event id -> the capture window it granted
     for event in ordered:
+        if event.event_type is EventType.GRANT:
+            granted[event.event_id] = _granted_window(event)
         for purpose in event.purposes:
             key = (event.principal_id, event.scope, purpose)
-            by_key[key] = _apply(by_key.get(key, []), event, purpose)
+            by_key[key] = _apply(by_key.get(key, []), event, purpose, granted)
     return [record for records in by_key.values() for record in records]
 
 
-def _apply(records: list[ConsentRecord], event: ConsentEvent, purpose: str) -> list[ConsentRecord]:
+def _apply(
+    records: list[ConsentRecord], event: ConsentEvent, purpose: str, granted: dict[str, Window]
+) -> list[ConsentRecord]:
     t = event.event_time
     kind = event.event_type
     if kind is EventType.GRANT:
@@ -48,16 +53,20 @@ def _apply(records: list[ConsentRecord], event: ConsentEvent, purpose: str) -> l
     if kind is EventType.PAUSE:
         return _close_capture(records, t)
     if kind is EventType.RESUME:
-        return _reopen_latest(records, t)
+        return _reopen_latest(records, t, granted)
     ended = [_end_use(r, t, _ENDING[kind]) for r in records]
     if kind is EventType.REFUSE:
         ended.append(_new_record(event, purpose))
     return ended
 
 
+def _granted_window(event: ConsentEvent) -> Window:
+    return event.capture_window or Window(event.event_time)
+
+
 def _new_record(event: ConsentEvent, purpose: str) -> ConsentRecord:
     grant = event.event_type is EventType.GRANT
-    window = event.capture_window or Window(event.event_time)
+    window = _granted_window(event)
     return ConsentRecord(
         record_id=event.event_id,
         log_index=event.log_index if event.log_index is not None else -1,
@@ -98,15 +107,22 @@ def _closed(windows: tuple[Window, ...], t: datetime) -> tuple[Window, ...]:
     return tuple(out)
 
 
-def _reopen_latest(records: list[ConsentRecord], t: datetime) -> list[ConsentRecord]:
+def _reopen_latest(
+    records: list[ConsentRecord], t: datetime, granted: dict[str, Window]
+) -> list[ConsentRecord]:
     live = [i for i, r in enumerate(records) if _is_live(r)]
     if not live:
         return records
     i = live[-1]
     record = records[i]
-    if any(w.end is None for w in record.capture_windows):
+    # Resuming never reaches outside the capture window the grant itself gave.
+    bound = granted.get(record.record_id, Window(record.decided_at))
+    start = max(t, bound.start)
+    if bound.end is not None and start >= bound.end:
         return records
-    updated = replace(record, capture_windows=(*record.capture_windows, Window(t)))
+    if any(w.start <= start and (w.end is None or start < w.end) for w in record.capture_windows):
+        return records
+    updated = replace(record, capture_windows=(*record.capture_windows, Window(start, bound.end)))
     return [*records[:i], updated, *records[i + 1 :]]
 
 

@@ -166,7 +166,7 @@ class ConsentEvent:
             purposes=tuple(doc["purposes"]),
             modalities=tuple(doc["modalities"]),
             recipients=tuple(doc["recipients"]),
-            event_time=datetime.fromisoformat(doc["event_time"]),
+            event_time=_parse_time(doc["event_time"]),
             notice_hash=doc["notice_hash"],
             terms={p: _terms_from(t) for p, t in doc["terms"].items()},
             controller=doc["controller"],
@@ -184,6 +184,13 @@ def _iso(value: datetime) -> str:
     if value.tzinfo is None:
         raise InvalidInput("times must carry a time zone (use UTC)")
     return value.isoformat()
+
+
+def _parse_time(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise InvalidInput("times must carry a time zone (use UTC)")
+    return value
 
 
 def _terms_doc(t: NoticeTerms) -> dict[str, Any]:
@@ -214,7 +221,7 @@ def _window_from(d: dict[str, Any] | None) -> Window | None:
     if d is None:
         return None
     end = d.get("end")
-    return Window(datetime.fromisoformat(d["start"]), datetime.fromisoformat(end) if end else None)
+    return Window(_parse_time(d["start"]), _parse_time(end) if end else None)
 
 
 @dataclass(frozen=True)
@@ -276,11 +283,11 @@ def record_from_document(doc: dict[str, Any]) -> ConsentRecord:
         scope=Scope.parse(doc["scope"]),
         purpose=doc["purpose"],
         status=Status(doc["status"]),
-        decided_at=datetime.fromisoformat(doc["decided_at"]),
+        decided_at=_parse_time(doc["decided_at"]),
         notice_hash=doc["notice_hash"],
         modalities=tuple(doc["modalities"]),
         recipients=tuple(doc["recipients"]),
         terms=_terms_from(doc["terms"]) if doc["terms"] else None,
         capture_windows=windows,
-        use_end=datetime.fromisoformat(doc["use_end"]) if doc["use_end"] else None,
+        use_end=_parse_time(doc["use_end"]) if doc["use_end"] else None,
     )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import zip_longest
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -88,10 +90,11 @@ def verify_log(
     roots: dict[int, bytes] = {}
     acc = RootAccumulator()
     leaves: list[bytes] = []
-    for index, event_row, leaf in _entries(session):
-        _check_entry(index, event_row, leaf)
-        acc.append(leaf.leaf_hash)
-        leaves.append(leaf.leaf_hash)
+    for _index, event_row, leaf in _entries(session):
+        _check_entry(_index, event_row, leaf)
+        hashed = bytes(leaf.leaf_hash)
+        acc.append(hashed)
+        leaves.append(hashed)
         if acc.size in wanted:
             roots[acc.size] = acc.root()
         if progress and acc.size % _BATCH == 0:
@@ -103,34 +106,48 @@ def verify_log(
     return LogReport(size, len(checkpoints), acc.root())
 
 
-def _entries(session: Session) -> Iterator[tuple[int, ConsentEventRow, LogLeaf]]:
-    events = session.execute(
-        select(ConsentEventRow)
-        .order_by(ConsentEventRow.log_index)
-        .execution_options(yield_per=_BATCH)
-    ).scalars()
-    leaves = session.execute(
-        select(LogLeaf).order_by(LogLeaf.idx).execution_options(yield_per=_BATCH)
-    ).scalars()
-    for index, (event_row, leaf) in enumerate(_zip_longest(events, leaves)):
-        if leaf is None or leaf.idx != index:
-            raise LogCorrupt(f"log entry {index}: its leaf is missing or out of order")
-        if event_row is None or event_row.log_index != index:
-            raise LogCorrupt(f"log entry {index}: its consent event is missing or out of order")
-        yield index, event_row, leaf
+_EVENT_COLUMNS = (
+    ConsentEventRow.event_id,
+    ConsentEventRow.log_index,
+    ConsentEventRow.principal_id,
+    ConsentEventRow.org_id,
+    ConsentEventRow.scope,
+    ConsentEventRow.event_type,
+    ConsentEventRow.event_time,
+    ConsentEventRow.document,
+    ConsentEventRow.salt,
+)
 
 
-def _zip_longest(
-    a: Iterator[ConsentEventRow], b: Iterator[LogLeaf]
-) -> Iterator[tuple[ConsentEventRow | None, LogLeaf | None]]:
+def _entries(session: Session) -> Iterator[tuple[int, Any, Any]]:
+    """Events and leaves in index order, read in keyset pages (no cursor left open)."""
+    start = 0
     while True:
-        x, y = next(a, None), next(b, None)
-        if x is None and y is None:
+        events = session.execute(
+            select(*_EVENT_COLUMNS)
+            .where(ConsentEventRow.log_index >= start)
+            .order_by(ConsentEventRow.log_index)
+            .limit(_BATCH)
+        ).all()
+        leaves = session.execute(
+            select(LogLeaf.idx, LogLeaf.leaf_hash, LogLeaf.commitment)
+            .where(LogLeaf.idx >= start)
+            .order_by(LogLeaf.idx)
+            .limit(_BATCH)
+        ).all()
+        if not events and not leaves:
             return
-        yield x, y
+        for offset, (event_row, leaf) in enumerate(zip_longest(events, leaves)):
+            index = start + offset
+            if leaf is None or leaf.idx != index:
+                raise LogCorrupt(f"log entry {index}: its leaf is missing or out of order")
+            if event_row is None or event_row.log_index != index:
+                raise LogCorrupt(f"log entry {index}: its consent event is missing or out of order")
+            yield index, event_row, leaf
+        start += max(len(events), len(leaves))
 
 
-def _check_entry(index: int, row: ConsentEventRow, leaf: LogLeaf) -> None:
+def _check_entry(index: int, row: Any, leaf: Any) -> None:
     where = f"log entry {index} (record {row.event_id})"
     try:
         doc = json.loads(row.document)
@@ -145,7 +162,7 @@ def _check_entry(index: int, row: ConsentEventRow, leaf: LogLeaf) -> None:
         raise LogCorrupt(f"{where}: the stored leaf hash is wrong; the leaf was altered")
 
 
-def _columns_match(row: ConsentEventRow, doc: dict[str, object]) -> bool:
+def _columns_match(row: Any, doc: dict[str, object]) -> bool:
     return (
         doc.get("record_id") == row.event_id
         and doc.get("principal_id") == row.principal_id
@@ -158,28 +175,39 @@ def _columns_match(row: ConsentEventRow, doc: dict[str, object]) -> bool:
 
 
 def _check_nodes(session: Session, leaves: list[bytes]) -> None:
-    """Every stored perfect-subtree hash must be the hash of its two children."""
+    """Every stored perfect-subtree hash must be the hash of its two children, none missing."""
     level, current = 0, leaves
-    stored = session.execute(
-        select(LogNode.level, LogNode.idx, LogNode.hash)
-        .order_by(LogNode.level, LogNode.idx)
-        .execution_options(yield_per=_BATCH)
-    )
-    expected_count = sum(len(leaves) >> k for k in range(max(len(leaves), 1).bit_length()))
-    seen = 0
-    for node_level, idx, value in stored:
-        while node_level > level:
-            level += 1
-            current = [
-                node_hash(current[2 * i], current[2 * i + 1]) for i in range(len(current) // 2)
-            ]
-        if node_level != level or idx >= len(current) or bytes(value) != current[idx]:
+    while current:
+        for start in range(0, len(current), _BATCH):
+            rows = session.execute(
+                select(LogNode.idx, LogNode.hash)
+                .where(LogNode.level == level, LogNode.idx >= start)
+                .order_by(LogNode.idx)
+                .limit(_BATCH + 1)
+            ).all()
+            _compare_nodes(level, start, rows, current)
+        level += 1
+        current = [node_hash(current[2 * i], current[2 * i + 1]) for i in range(len(current) // 2)]
+    extra = session.execute(
+        select(func.count()).select_from(LogNode).where(LogNode.level >= level)
+    ).scalar_one()
+    if extra:
+        raise LogCorrupt(f"{extra} stored log nodes lie outside the tree; they were added")
+
+
+def _compare_nodes(level: int, start: int, rows: Sequence[Any], current: list[bytes]) -> None:
+    expected = current[start : start + _BATCH]
+    for offset, want in enumerate(expected):
+        index = start + offset
+        if offset >= len(rows) or rows[offset].idx != index:
+            raise LogCorrupt(f"stored log node (level {level}, index {index}) is missing")
+        if bytes(rows[offset].hash) != want:
             raise LogCorrupt(
-                f"stored log node (level {node_level}, index {idx}) is wrong; it was altered"
+                f"stored log node (level {level}, index {index}) is wrong; it was altered"
             )
-        seen += 1
-    if seen != expected_count:
-        raise LogCorrupt(f"{expected_count - seen} stored log nodes are missing")
+    if start + _BATCH >= len(current) and len(rows) > len(expected):
+        extra = rows[len(expected)].idx
+        raise LogCorrupt(f"stored log node (level {level}, index {extra}) lies outside the tree")
 
 
 def _check_checkpoints(

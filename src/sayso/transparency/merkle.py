@@ -263,7 +263,8 @@ class RootAccumulator:
 
     def append(self, leaf_hash: bytes) -> None:
         """Add the next leaf hash, merging equal-height perfect subtrees as they complete."""
-        _check_hashes("leaf hashes to append", [leaf_hash])
+        if not isinstance(leaf_hash, bytes) or len(leaf_hash) != HASH_SIZE:
+            _check_hashes("leaf hashes to append", [leaf_hash])
         stack, value, remaining = self._stack, leaf_hash, self._size
         while remaining & 1:
             value = hashlib.sha256(b"\x01" + stack.pop() + value).digest()

@@ -1,0 +1,45 @@
+"""``python -m bench``: run the benches, print JSON lines, append them to docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import replace
+
+from bench import ledger_append, log_proofs, receipt_sign
+from bench.report import Reporter, note
+
+BENCHES = ("ledger_append", "receipt_sign", "log_proofs")
+
+
+def _args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--only", choices=BENCHES, help="run this bench alone")
+    parser.add_argument(
+        "--quick", action="store_true", help="a small smoke run (not added to the docs)"
+    )
+    parser.add_argument(
+        "--events", type=int, help="log_proofs ledger size (default 1,000,000; 10,000 if --quick)"
+    )
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = _args()
+    if args.events is not None and args.events < 1:
+        raise SystemExit("--events must be at least 1")
+    reporter = Reporter(write_docs=not args.quick)
+    chosen = [args.only] if args.only else list(BENCHES)
+    started = time.perf_counter()
+    if "ledger_append" in chosen:
+        ledger_append.run(ledger_append.QUICK if args.quick else ledger_append.FULL, reporter)
+    if "receipt_sign" in chosen:
+        receipt_sign.run(receipt_sign.QUICK if args.quick else receipt_sign.FULL, reporter)
+    if "log_proofs" in chosen:
+        cfg = log_proofs.QUICK if args.quick else log_proofs.FULL
+        log_proofs.run(cfg if args.events is None else replace(cfg, events=args.events), reporter)
+    note(f"bench: done in {time.perf_counter() - started:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
