@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from sqlalchemy import text
 
+from sayso.ledger.db import make_engine
 from sayso.services.demo import demo_policy
 from tests.integration.cli_helpers import Cli
 from tests.integration.receipts import first_receipt
@@ -40,9 +42,11 @@ def test_policy_apply_show_diff_and_notice(cli: Cli, policy_file: Path, tmp_path
     cli("init")
     org = cli.json("org", "create", "Acme Corp")
     first = cli.json("policy", "apply", str(policy_file), "--org", "Acme Corp")
-    assert first["version"] == 1 and first["notice_hash"].startswith("sha256:")
+    assert first["version"] == 1
+    assert first["notice_hash"].startswith("sha256:")
     again = cli.json("policy", "apply", str(policy_file), "--org", org["id"])
-    assert again["unchanged"] and again["version"] == 1
+    assert again["unchanged"]
+    assert again["version"] == 1
 
     wider = demo_policy()
     assert isinstance(wider, dict)
@@ -50,13 +54,16 @@ def test_policy_apply_show_diff_and_notice(cli: Cli, policy_file: Path, tmp_path
     wider_file = tmp_path / "wider.yaml"
     wider_file.write_text(yaml.safe_dump(wider))
     second = cli.json("policy", "apply", str(wider_file), "--org", "Acme Corp")
-    assert second["version"] == 2 and second["needs_renewal"]
+    assert second["version"] == 2
+    assert second["needs_renewal"]
     assert "product_improvement: modality audio added" in second["changes"]
 
     shown = cli.json("policy", "show", "--org", "Acme Corp", "--version", "1")
     assert shown["policy"]["purposes"]["product_improvement"]["modalities"] == ["transcript"]
     diff = cli.json("policy", "diff", "--org", "Acme Corp")
-    assert diff["old"] == 1 and diff["new"] == 2 and diff["needs_renewal"]
+    assert diff["old"] == 1
+    assert diff["new"] == 2
+    assert diff["needs_renewal"]
     notice = cli("notice", "show", "--org", "Acme Corp")
     assert "Acme Corp, the account owner of this meeting" in notice
     assert second["notice_hash"] in notice
@@ -111,7 +118,8 @@ def test_demo_then_log_checkpoint_and_verify(cli: Cli) -> None:
     cp = cli.json("log", "checkpoint")
     assert cp["size"] == 6
     report = cli.json("log", "verify")
-    assert report["ok"] and report["size"] == 6
+    assert report["ok"]
+    assert report["size"] == 6
 
 
 def test_receipt_verify_offline_and_against_the_live_log(
@@ -122,7 +130,8 @@ def test_receipt_verify_offline_and_against_the_live_log(
     path = tmp_path / "receipt.jws"
     path.write_text(token)
     offline = cli.json("receipt", "verify", str(path))
-    assert offline["valid"] and not offline["checked_against_live_log"]
+    assert offline["valid"]
+    assert not offline["checked_against_live_log"]
     live = cli.json("receipt", "verify", str(path), "--db", db_url)
     assert live["checked_against_live_log"]
     assert "Sayso consent receipt" in cli("receipt", "verify", str(path), "--text")
@@ -153,3 +162,13 @@ def test_tampered_and_foreign_receipts_are_rejected(cli: Cli, tmp_path: Path, db
     only_new = tmp_path / "new.json"
     only_new.write_text(json.dumps(jwks))
     assert "does not know" in cli("receipt", "verify", str(good), "--keys", str(only_new), expect=1)
+
+
+def test_a_damaged_policy_row_gives_a_sentence_not_a_traceback(cli: Cli, db_url: str) -> None:
+    cli("demo")
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE policy_versions SET document = '{broken'"))
+    engine.dispose()
+    out = cli("policy", "show", "--org", "Acme Corp", expect=70)
+    assert "damaged row" in out

@@ -62,7 +62,8 @@ def test_the_same_idempotency_key_never_appends_twice(
     req = _request(world, "Diane", EventType.GRANT, ("ai_training",), "same-key")
     first = _write(engine, ctx, world, "Diane", req)
     again = _write(engine, ctx, world, "Diane", req)
-    assert again[0].record_id == first[0].record_id and again[0].replayed
+    assert again[0].record_id == first[0].record_id
+    assert again[0].replayed
     with unit_of_work(engine, readonly=True) as session:
         assert session.execute(select(func.count()).select_from(ConsentEventRow)).scalar_one() == 1
         assert session.execute(select(func.count()).select_from(LogLeaf)).scalar_one() == 1
@@ -176,8 +177,10 @@ def test_state_table_follows_the_history_and_the_gate_reads_it(
     )
     before = decide(records, policy, seg, "ai_training", clock.now.replace(minute=10))
     after = decide(records, policy, seg, "ai_training", clock.now)
-    assert before.allowed and before.reason is Reason.CONSENT
-    assert not after.allowed and after.reason is Reason.WITHDRAWN
+    assert before.allowed
+    assert before.reason is Reason.CONSENT
+    assert not after.allowed
+    assert after.reason is Reason.WITHDRAWN
 
 
 def test_names_live_apart_from_the_history(engine: Engine, ctx: Context, world: World) -> None:

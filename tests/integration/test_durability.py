@@ -113,4 +113,5 @@ def test_concurrent_writers_never_fork_the_log(engine: Engine, ctx: Context, wor
         checkpoints = session.execute(select(func.count()).select_from(CheckpointRow)).scalar_one()
         report = verify_log(session, ctx)  # checks each checkpoint is consistent with the next
     assert leaves == list(range(total))
-    assert checkpoints == total and report.size == total
+    assert checkpoints == total
+    assert report.size == total

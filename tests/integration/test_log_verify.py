@@ -52,7 +52,8 @@ TAMPERING = {
     ),
     "salt altered": (
         [
-            "UPDATE consent_events SET salt = (SELECT salt FROM consent_events WHERE log_index = 0) "
+            "UPDATE consent_events SET salt = "
+            "(SELECT salt FROM consent_events WHERE log_index = 0) "
             "WHERE log_index = 4"
         ],
         "log entry 4",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, ParamSpec, TypeVar
@@ -33,6 +34,8 @@ DbOption = Annotated[
 DB_DEFAULT = DEFAULT_DATABASE_URL
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON data.")]
 
+INTERNAL_ERROR = 70  # EX_SOFTWARE
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -47,6 +50,20 @@ def friendly(fn: Callable[P, R]) -> Callable[P, R]:
         except SaysoError as exc:
             err.print(f"[bold red]error:[/] {exc}", markup=True)
             raise typer.Exit(exc.exit_code) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            # A bug or a damaged row: say so without a traceback, whose values could hold
+            # personal data; SAYSO_DEBUG=1 shows the traceback to whoever runs the command.
+            if os.environ.get("SAYSO_DEBUG"):
+                raise
+            err.print(
+                f"[bold red]error:[/] unexpected {type(exc).__name__}; the database may hold a "
+                "damaged row (run `sayso log verify`), or this is a bug: rerun with "
+                "SAYSO_DEBUG=1 and report it",
+                markup=True,
+            )
+            raise typer.Exit(INTERNAL_ERROR) from None
 
     return wrapper
 
