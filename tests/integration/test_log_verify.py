@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from sayso.ledger.db import make_engine
 from tests.integration.cli_helpers import Cli
@@ -20,13 +21,23 @@ def cli(db_url: str, tmp_path: Path) -> Cli:
 
 
 def _sql(db_url: str, *statements: str) -> None:
+    """Tamper as someone with full database rights would: first drop the append-only guard."""
     engine = make_engine(db_url)
     try:
         with engine.begin() as conn:
+            for statement in _drop_guards(engine.dialect.name):
+                conn.execute(text(statement))
             for statement in statements:
                 conn.execute(text(statement))
     finally:
         engine.dispose()
+
+
+def _drop_guards(dialect: str) -> list[str]:
+    tables = ("consent_events", "log_leaves", "log_nodes", "checkpoints")
+    if dialect == "postgresql":
+        return [f"DROP TRIGGER {t}_append_only ON {t}" for t in tables]
+    return [f"DROP TRIGGER {t}_no_{a}" for t in tables for a in ("update", "delete")]
 
 
 TAMPERING = {
@@ -98,3 +109,25 @@ def test_verify_fails_naming_the_first_bad_entry(cli: Cli, db_url: str, case: st
     _sql(db_url, *statements)
     out = cli("log", "verify", expect=1)
     assert where in out, out
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE consent_events SET event_type = 'grant'",
+        "DELETE FROM consent_events",
+        "UPDATE log_leaves SET idx = idx + 100",
+        "DELETE FROM log_nodes",
+        "DELETE FROM checkpoints",
+    ],
+)
+def test_the_database_itself_refuses_to_change_history(
+    cli: Cli, db_url: str, statement: str
+) -> None:
+    engine = make_engine(db_url)
+    try:
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(text(statement))
+    finally:
+        engine.dispose()
+    assert cli.json("log", "verify")["ok"]
