@@ -7,11 +7,12 @@ import shutil
 import statistics
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import psycopg
 from psycopg import sql
@@ -47,6 +48,7 @@ POSTGRES_ENV = "SAYSO_BENCH_POSTGRES_URL"
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 BASE_TIME = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 PURPOSE = "ai_training"
+T = TypeVar("T")
 
 # ---------------------------------------------------------------- timing
 
@@ -62,14 +64,45 @@ def timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def interleave(reps: int, *runs: Callable[[], float]) -> list[list[float]]:
-    """Run each ``run`` once per repetition, rotating who goes first; return rates per run."""
+def interleave(
+    reps: int, *runs: Callable[[], float], budget_s: float | None = None
+) -> list[list[float]]:
+    """Run each ``run`` once per repetition, rotating who goes first; return rates per run.
+
+    With ``budget_s``, no new repetition starts once that many seconds have gone by (the
+    first always runs): for a run so slow that three repetitions would take too long.
+    """
     rates: list[list[float]] = [[] for _ in runs]
+    start = time.perf_counter()
     for rep in range(reps):
+        if rep and budget_s is not None and time.perf_counter() - start > budget_s:
+            break
         shift = rep % len(runs)
         for k in [*range(shift, len(runs)), *range(shift)]:
             rates[k].append(runs[k]())
     return rates
+
+
+def count_within(budget_s: float, items: Sequence[T], fn: Callable[[T], object]) -> Counted:
+    """Call ``fn`` on each item, stopping early once ``budget_s`` has passed."""
+    start = time.perf_counter()
+    done = 0
+    for item in items:
+        fn(item)
+        done += 1
+        if time.perf_counter() - start > budget_s:
+            break
+    return Counted(done, time.perf_counter() - start)
+
+
+@dataclass(frozen=True)
+class Counted:
+    calls: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.calls / self.seconds
 
 
 # ---------------------------------------------------------------- stores

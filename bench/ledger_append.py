@@ -5,6 +5,11 @@ withdraw ai_training on a meeting, alternating), so each batch writes the events
 derived state, the log leaves and nodes and one signed checkpoint, builds one signed
 receipt per event, and commits. A fresh participant per batch.
 
+Also ``ledger_append_no_receipts``: the same append path minus the receipts (no inclusion
+proof and no JWS per event), built from the pieces ``record_decisions`` calls, into a
+third database, because issuing receipts is about half of a batch's time and grows with
+the log.
+
 Baseline: the bare driver inserting rows of the same tables' shapes (one event with the
 same ~1 KB document, one leaf, ~2 nodes and one state row per event), ``executemany``
 per table, one commit per batch, into a second database of the same store and schema.
@@ -14,7 +19,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -23,6 +28,7 @@ from typing import Any, Protocol
 
 import psycopg
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from bench.common import (
     BASE_TIME,
@@ -44,13 +50,16 @@ from bench.common import (
     timed,
 )
 from bench.report import Reporter, note, result, skipped
+from sayso.ledger import log_store
 from sayso.ledger.db import make_engine, unit_of_work
+from sayso.services import consent
 from sayso.services.consent import ConsentRequest, record_decisions
 from sayso.services.context import Actor, Context
 from sayso.signing.receipts import commitment
 from sayso.transparency import InMemoryNodeSource, leaf_hash
 
 NAME = "ledger_append"
+NO_RECEIPTS = "ledger_append_no_receipts"
 
 Row = tuple[Any, ...]
 
@@ -75,64 +84,60 @@ QUICK = AppendConfig(batch=100, batches_per_rep=1, reps=3)
 
 
 def run(cfg: AppendConfig, reporter: Reporter) -> None:
-    reporter.emit(_on_sqlite(cfg))
-    reporter.emit(_on_postgres(cfg, postgres_admin_url()))
+    for store in (_on_sqlite, _on_postgres):
+        for line in store(cfg):
+            reporter.emit(line)
 
 
-def _on_sqlite(cfg: AppendConfig) -> dict[str, Any]:
+def _on_sqlite(cfg: AppendConfig) -> list[dict[str, Any]]:
     note(f"{NAME} (sqlite): {cfg.reps} reps of {cfg.events_per_rep} events each side")
     with scratch_dir(NAME) as tmp:
-        base_path = tmp / "baseline.db"
-        return _measure(
-            cfg,
-            Stores("sqlite", f"sqlite:///{tmp / 'sayso.db'}", f"sqlite:///{base_path}", tmp),
-            lambda: SqliteBaseline(base_path),
-        )
+        urls = {name: f"sqlite:///{tmp / name}.db" for name in ("sayso", "bare", "base")}
+        return _measure(cfg, Stores("sqlite", urls, tmp), lambda: SqliteBaseline(tmp / "base.db"))
 
 
-def _on_postgres(cfg: AppendConfig, admin_url: str) -> dict[str, Any]:
+def _on_postgres(cfg: AppendConfig) -> list[dict[str, Any]]:
+    admin_url = postgres_admin_url()
     reason = postgres_unreachable(admin_url)
     if reason:
-        return skipped(NAME, "postgres", reason)
+        return [skipped(NAME, "postgres", reason), skipped(NO_RECEIPTS, "postgres", reason)]
     note(f"{NAME} (postgres): {cfg.reps} reps of {cfg.events_per_rep} events each side")
-    with scratch_dir(NAME) as tmp, scratch_postgres(admin_url, ("sayso", "base")) as urls:
-        return _measure(
-            cfg,
-            Stores("postgres", urls["sayso"], urls["base"], tmp),
-            lambda: PostgresBaseline(urls["base"]),
-        )
+    names = ("sayso", "bare", "base")
+    with scratch_dir(NAME) as tmp, scratch_postgres(admin_url, names) as urls:
+        return _measure(cfg, Stores("postgres", urls, tmp), lambda: PostgresBaseline(urls["base"]))
 
 
 @dataclass(frozen=True)
 class Stores:
+    """One database each: "sayso", "bare" (no receipts) and "base" (the baseline)."""
+
     kind: str
-    sayso_url: str
-    baseline_url: str
+    urls: dict[str, str]
     key_dir: Path
 
 
 def _measure(
     cfg: AppendConfig, stores: Stores, open_baseline: Callable[[], BaselineWriter]
-) -> dict[str, Any]:
-    sayso = SaysoAppender.open(stores.sayso_url, stores.key_dir / "sayso-keys.json", cfg)
+) -> list[dict[str, Any]]:
+    sayso = SaysoAppender.open(stores, "sayso", cfg, receipts=True)
+    bare = SaysoAppender.open(stores, "bare", cfg, receipts=False)
     batches = _baseline_batches(stores, cfg)
     writer = open_baseline()
     try:
         sayso.batch()  # warm-up: compile caches, first pages
+        bare.batch()
         writer.write(batches.pop())
-        rates = interleave(cfg.reps, sayso.rep, lambda: _baseline_rep(writer, batches, cfg))
+        base_rep = partial(_baseline_rep, writer, batches, cfg)
+        rates = interleave(cfg.reps, sayso.rep, bare.rep, base_rep)
     finally:
         writer.close()
         sayso.engine.dispose()
-    return result(
-        NAME,
-        rates[0],
-        writer.name,
-        rates[1],
-        store=stores.kind,
-        events=cfg.reps * cfg.events_per_rep,
-        batch=cfg.batch,
-    )
+        bare.engine.dispose()
+    extra = {"events": cfg.reps * cfg.events_per_rep, "batch": cfg.batch}
+    return [
+        result(NAME, rates[0], writer.name, rates[2], store=stores.kind, **extra),
+        result(NO_RECEIPTS, rates[1], writer.name, rates[2], store=stores.kind, **extra),
+    ]
 
 
 # ---------------------------------------------------------------- Sayso
@@ -144,13 +149,15 @@ class SaysoAppender:
     ctx: Context
     world: World
     cfg: AppendConfig
+    receipts: bool
     used: int = field(default=0)
 
     @classmethod
-    def open(cls, url: str, key_file: Path, cfg: AppendConfig) -> SaysoAppender:
-        ctx = open_context(url, key_file)
+    def open(cls, stores: Stores, name: str, cfg: AppendConfig, receipts: bool) -> SaysoAppender:
+        url = stores.urls[name]
+        ctx = open_context(url, stores.key_dir / f"{name}-keys.json")
         engine = make_engine(url)
-        return cls(engine, ctx, setup_world(engine, ctx, cfg.batches), cfg)
+        return cls(engine, ctx, setup_world(engine, ctx, cfg.batches), cfg, receipts)
 
     def rep(self) -> float:
         seconds = sum(self.batch() for _ in range(self.cfg.batches_per_rep))
@@ -165,13 +172,48 @@ class SaysoAppender:
             for n in range(self.cfg.batch)
         ]
 
+        record = record_decisions if self.receipts else record_without_receipts
+
         def write() -> None:
             with unit_of_work(self.engine) as session:
-                receipts = record_decisions(session, self.ctx, Actor.participant(pid), requests)
-            if len(receipts) != len(requests):
-                raise RuntimeError(f"{len(receipts)} receipts for {len(requests)} requests")
+                written = record(session, self.ctx, Actor.participant(pid), requests)
+            if len(written) != len(requests):
+                raise RuntimeError(f"{len(written)} events written for {len(requests)} requests")
 
         return timed(write)
+
+
+def record_without_receipts(
+    session: Session, ctx: Context, actor: Actor, requests: Sequence[ConsentRequest]
+) -> list[int]:
+    """``record_decisions`` up to and including its checkpoint, then no receipts.
+
+    Built from the service's own (private) steps, so it follows them; returns the new
+    log indexes. Mirrors consent.record_decisions: keep the two in step.
+    """
+    for request in requests:
+        consent._authorise(actor, request)
+    size = log_store.lock_head(session)
+    replays = consent._replays(session, requests)
+    fresh = consent._dedupe([r for r in requests if consent._key(r) not in replays])
+    cache: dict[str, Any] = {}
+    events = [consent._build_event(session, ctx, r, cache) for r in fresh]
+    salts = [os.urandom(32) for _ in events]
+    docs = [e.to_document() for e in events]
+    commitments = [commitment(s, d) for s, d in zip(salts, docs, strict=True)]
+    appended = log_store.append(session, size, commitments)
+    consent._insert_events(session, fresh, events, docs, salts, appended.first_index)
+    consent._refresh_state(session, {(e.principal_id, str(e.scope)) for e in events})
+    log_store.store_checkpoint(
+        session,
+        ctx.origin,
+        appended.size,
+        appended.root,
+        ctx.note_signer(),
+        ctx.keyring.active_kid,
+        ctx.clock(),
+    )
+    return list(range(appended.first_index, appended.size))
 
 
 # ---------------------------------------------------------------- baseline
@@ -187,8 +229,8 @@ class RowBatch:
 
 def _baseline_batches(stores: Stores, cfg: AppendConfig) -> list[RowBatch]:
     """Every baseline batch's rows, made before timing starts (last one is the warm-up)."""
-    url = stores.baseline_url
-    ctx = open_context(url, stores.key_dir / "baseline-keys.json")
+    url = stores.urls["base"]
+    ctx = open_context(url, stores.key_dir / "base-keys.json")
     engine = make_engine(url)
     world = setup_world(engine, ctx, cfg.batches)
     with unit_of_work(engine, readonly=True) as session:

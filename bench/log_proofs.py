@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from bench.common import interleave, median, timed
+from bench.common import count_within, interleave, median, timed
 from bench.report import Reporter, note, result
 from bench.synthetic_ledger import Ledger, cached_ledger, leaf_hashes
 from sayso.errors import LogCorrupt
@@ -36,11 +36,13 @@ class ProofsConfig:
     events: int = 1_000_000
     proofs: int = 2000
     reps: int = 5
+    rep_seconds: float = 5.0  # a proof repetition stops early after this long
     verify_reps: int = 3
+    verify_budget_s: float = 300.0  # no further verify_log repetition after this long
 
 
 FULL = ProofsConfig()
-QUICK = ProofsConfig(events=10_000, proofs=200, reps=3, verify_reps=3)
+QUICK = ProofsConfig(events=10_000, proofs=200, reps=3, rep_seconds=2.0)
 
 
 @dataclass(frozen=True)
@@ -91,16 +93,24 @@ def _open(cfg: ProofsConfig) -> Subject:
 
 
 def _generate(subject: Subject, cfg: ProofsConfig) -> dict[str, Any]:
-    n, size = len(subject.indices), subject.size
+    size = subject.size
+    counts: list[int] = []
 
     def from_db() -> float:
         with unit_of_work(subject.engine, readonly=True) as session:
             source = DbNodeSource(session)
-            return n / timed(lambda: [inclusion_proof(i, size, source) for i in subject.indices])
+            run = count_within(
+                cfg.rep_seconds, subject.indices, lambda i: inclusion_proof(i, size, source)
+            )
+        counts.append(run.calls)
+        return run.rate
 
     def from_memory() -> float:
         source = subject.memory
-        return n / timed(lambda: [inclusion_proof(i, size, source) for i in subject.indices])
+        run = count_within(
+            cfg.rep_seconds, subject.indices, lambda i: inclusion_proof(i, size, source)
+        )
+        return run.rate
 
     _same_proofs(subject)
     rates = interleave(cfg.reps, from_db, from_memory)
@@ -110,14 +120,16 @@ def _generate(subject: Subject, cfg: ProofsConfig) -> dict[str, Any]:
         "in_memory_node_source",
         rates[1],
         leaves=size,
-        proofs=n,
+        sayso_proofs_per_rep=int(median([float(c) for c in counts])),
+        proofs_asked_per_rep=len(subject.indices),
+        rep_time_box_s=cfg.rep_seconds,
     )
 
 
 def _same_proofs(subject: Subject) -> None:
     with unit_of_work(subject.engine, readonly=True) as session:
         source = DbNodeSource(session)
-        for i in subject.indices[:50]:
+        for i in subject.indices[:5]:
             stored = inclusion_proof(i, subject.size, source)
             if stored != inclusion_proof(i, subject.size, subject.memory):
                 raise LogCorrupt(f"the stored nodes give a different proof for leaf {i}")
@@ -195,7 +207,10 @@ def _verify_log(subject: Subject, cfg: ProofsConfig) -> dict[str, Any]:
 
         return size / timed(check)
 
-    rates = interleave(cfg.verify_reps, sayso, floor)
+    rates = interleave(cfg.verify_reps, sayso, floor, budget_s=cfg.verify_budget_s)
+    cut: dict[str, Any] = {}
+    if len(rates[0]) < cfg.verify_reps:
+        cut["reps_cut_at_s"] = cfg.verify_budget_s
     return result(
         NAME,
         rates[0],
@@ -205,6 +220,7 @@ def _verify_log(subject: Subject, cfg: ProofsConfig) -> dict[str, Any]:
         events=size,
         sayso_seconds=round(size / median(rates[0]), 2),
         baseline_seconds=round(size / median(rates[1]), 2),
+        **cut,
     )
 
 

@@ -34,6 +34,10 @@ median of the repetitions. No test asserts a speed; these are figures to watch, 
   same ~1 KB document, one leaf, ~2 nodes, one state row per event) with `executemany`,
   committed per 1,000, into a second database of the same store and schema. Goal: ratio
   ≥ 0.5.
+- `ledger_append_no_receipts`: the same append path up to and including the signed
+  checkpoint, but with no receipt (no inclusion proof, no JWS) per event, built from the
+  steps `record_decisions` takes, into a third database; against the same baseline. It
+  shows what issuing receipts costs.
 - `receipt_sign`: `ReceiptSigner.sign(payload)` per second on a realistic receipt payload
   (~1 KB event, 20-hash inclusion proof, signed checkpoint) against bare Ed25519
   `private_key.sign` of the same canonical bytes (`cryptography`). Goal: ratio ≥ 0.7.
@@ -49,7 +53,10 @@ median of the repetitions. No test asserts a speed; these are figures to watch, 
 The `log_proofs` ledger (1,000,000 events by default, `--events N` to change) is written
 directly with `sqlite3`, row for row what the service stores, with a signed checkpoint
 every 1,000 events; it must pass `verify_log`, and it is cached under `bench/out/`
-(git-ignored) so later runs skip the build. PostgreSQL comes from
+(git-ignored, keyed by size and schema revision) so later runs skip the build. Proof
+repetitions are time-boxed (5 s each: `sayso_proofs_per_rep` says how many proofs one
+took), and `verify_log` starts no new repetition after 300 s (`reps` says how many ran,
+`reps_cut_at_s` that the box cut them short). PostgreSQL comes from
 `SAYSO_BENCH_POSTGRES_URL` (default `postgresql://postgres@127.0.0.1:5432/test`); the
 bench creates its scratch databases there and drops them afterwards. If PostgreSQL is
 unreachable its line says `skipped` and why. Re-run one bench with `--only NAME`;
@@ -82,7 +89,7 @@ def result(
         "sayso_per_s": round(sayso, 1),
         "baseline": baseline,
         "baseline_per_s": round(base, 1),
-        "ratio": round(sayso / base, 3),
+        "ratio": float(f"{sayso / base:.3g}"),
         "reps": len(sayso_rates),
     }
     return line | extra
@@ -123,7 +130,7 @@ class Reporter:
             _num(line.get("sayso_per_s")),
             line.get("baseline", "-"),
             _num(line.get("baseline_per_s")),
-            _num(line.get("ratio"), 3),
+            _ratio(line.get("ratio")),
             details.replace("|", "\\|"),
         ]
         return "| " + " | ".join(str(c) for c in cells) + " |\n"
@@ -133,6 +140,10 @@ def _num(value: object, places: int = 1) -> str:
     if isinstance(value, int | float):
         return f"{value:,.{places}f}"
     return "-"
+
+
+def _ratio(value: object) -> str:
+    return f"{value:.3g}" if isinstance(value, int | float) else "-"
 
 
 def note(text: str) -> None:

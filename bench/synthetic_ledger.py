@@ -32,6 +32,7 @@ from bench.report import note
 from sayso.domain.fold import fold_events
 from sayso.domain.records import ConsentEvent, Scope, ScopeKind
 from sayso.ledger.db import make_engine, unit_of_work
+from sayso.ledger.migrate import head_revision
 from sayso.services import directory, policies
 from sayso.services.context import Context
 from sayso.services.demo import demo_policy
@@ -73,11 +74,15 @@ def _db_files(path: Path) -> list[Path]:
 
 
 def cached_ledger(events: int) -> Ledger:
-    """The ledger of ``events`` entries, built on first use and kept under bench/out/."""
-    ledger = Ledger(OUT / f"log_proofs-{events}.db", OUT / f"log_proofs-{events}-keys.json", events)
+    """The ledger of ``events`` entries, built on first use and kept under bench/out/.
+
+    Keyed by size and schema revision: a new migration means a rebuild.
+    """
+    stem = f"log_proofs-{events}-r{head_revision()}"
+    ledger = Ledger(OUT / f"{stem}.db", OUT / f"{stem}-keys.json", events)
     if ledger.path.exists():
         return ledger
-    building = Ledger(OUT / f"log_proofs-{events}.building.db", ledger.key_file, events)
+    building = Ledger(OUT / f"{stem}.building.db", ledger.key_file, events)
     building.discard()
     note(f"log_proofs: building a {events:,}-event ledger (cached for later runs)")
     build(building)

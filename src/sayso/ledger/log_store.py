@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import insert, select, tuple_, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, insert, select, update
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from sayso.errors import LogCorrupt, NotFound
 from sayso.ledger.models import CheckpointRow, LogHead, LogLeaf, LogNode
@@ -30,6 +31,15 @@ from sayso.transparency import (
 _CHUNK = 400
 
 
+def pairs_superset(
+    a: QueryableAttribute[Any], b: QueryableAttribute[Any], pairs: Sequence[tuple[Any, Any]]
+) -> ColumnElement[bool]:
+    """``a IN (…) AND b IN (…)``: a superset of the pairs that every store answers from its
+    index. (SQLite scans the whole table for the exact ``(a, b) IN (VALUES …)`` form.)
+    Callers keep only the exact pairs."""
+    return and_(a.in_(sorted({x for x, _ in pairs})), b.in_(sorted({y for _, y in pairs})))
+
+
 class DbNodeSource:
     """Perfect-subtree hashes read from ``log_nodes``, one query per call."""
 
@@ -42,12 +52,13 @@ class DbNodeSource:
         found = {k: self.overlay[k] for k in keys if k in self.overlay}
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
+            wanted_set = set(chunk)
             rows = self.session.execute(
                 select(LogNode.level, LogNode.idx, LogNode.hash).where(
-                    tuple_(LogNode.level, LogNode.idx).in_(chunk)
+                    pairs_superset(LogNode.level, LogNode.idx, chunk)
                 )
             )
-            found.update({(level, idx): bytes(h) for level, idx, h in rows})
+            found.update({(lv, ix): bytes(h) for lv, ix, h in rows if (lv, ix) in wanted_set})
         missing = [k for k in keys if k not in found]
         if missing:
             level, idx = missing[0]

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy import and_, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from sayso.domain.canonical import canonical_json, content_hash
@@ -28,10 +28,16 @@ from sayso.domain.records import (
 )
 from sayso.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from sayso.ledger import log_store
+from sayso.ledger.log_store import pairs_superset
 from sayso.ledger.models import ConsentEventRow, ConsentStateRow, Meeting, Participant
 from sayso.ledger.models import Restriction as RestrictionRow
 from sayso.services.context import Actor, ActorKind, Context
-from sayso.services.policies import PublishedPolicy, current_notice, current_policy
+from sayso.services.policies import (
+    PublishedPolicy,
+    StoredNotice,
+    current_policy,
+    get_notice,
+)
 from sayso.signing.receipts import ReceiptSigner, commitment, receipt_payload
 from sayso.transparency import inclusion_proof, root_from_source
 
@@ -92,7 +98,8 @@ def record_decisions(
     replays = _replays(session, requests)
     fresh = _dedupe([r for r in requests if _key(r) not in replays])
     if fresh:
-        events = [_build_event(session, ctx, r) for r in fresh]
+        terms: dict[str, tuple[PublishedPolicy, StoredNotice]] = {}
+        events = [_build_event(session, ctx, r, terms) for r in fresh]
         salts = [os.urandom(32) for _ in events]
         docs = [e.to_document() for e in events]
         commitments = [commitment(s, d) for s, d in zip(salts, docs, strict=True)]
@@ -140,14 +147,18 @@ def _dedupe(requests: Sequence[ConsentRequest]) -> list[ConsentRequest]:
 def _rows_by_key(
     session: Session, requests: Sequence[ConsentRequest]
 ) -> dict[tuple[str, str], ConsentEventRow]:
+    keys = sorted({_key(r) for r in requests})
     rows = session.execute(
         select(ConsentEventRow).where(
-            tuple_(ConsentEventRow.principal_id, ConsentEventRow.idempotency_key).in_(
-                sorted({_key(r) for r in requests})
-            )
+            pairs_superset(ConsentEventRow.principal_id, ConsentEventRow.idempotency_key, keys)
         )
     ).scalars()
-    return {(row.principal_id, row.idempotency_key): row for row in rows}
+    wanted = set(keys)
+    return {
+        (row.principal_id, row.idempotency_key): row
+        for row in rows
+        if (row.principal_id, row.idempotency_key) in wanted
+    }
 
 
 def _replays(
@@ -162,15 +173,23 @@ def _replays(
     return found
 
 
-def _build_event(session: Session, ctx: Context, request: ConsentRequest) -> ConsentEvent:
+def _build_event(
+    session: Session,
+    ctx: Context,
+    request: ConsentRequest,
+    policies: dict[str, tuple[PublishedPolicy, StoredNotice]],
+) -> ConsentEvent:
+    """The event for one request; ``policies`` caches each org's policy and notice per batch."""
     participant = session.get(Participant, request.principal_id)
     if participant is None:
         raise NotFound("no such participant")
     org_id = _scope_org(session, request.scope)
     if org_id != participant.org_id:
         raise NotAllowed("a participant can only decide for meetings of their own org")
-    published = current_policy(session, org_id)
-    notice = current_notice(session, org_id)
+    if org_id not in policies:
+        published = current_policy(session, org_id)
+        policies[org_id] = (published, get_notice(session, published.notice_hash))
+    published, notice = policies[org_id]
     modalities, recipients = _choices(session, published, request)
     policy = published.policy
     return ConsentEvent(
@@ -320,11 +339,20 @@ def events_for(session: Session, pairs: set[tuple[str, str]]) -> list[ConsentEve
     if not pairs:
         return []
     rows = session.execute(
-        select(ConsentEventRow.document, ConsentEventRow.log_index)
-        .where(tuple_(ConsentEventRow.principal_id, ConsentEventRow.scope).in_(sorted(pairs)))
+        select(
+            ConsentEventRow.principal_id,
+            ConsentEventRow.scope,
+            ConsentEventRow.document,
+            ConsentEventRow.log_index,
+        )
+        .where(pairs_superset(ConsentEventRow.principal_id, ConsentEventRow.scope, sorted(pairs)))
         .order_by(ConsentEventRow.log_index)
     )
-    return [ConsentEvent.from_document(json.loads(doc), idx) for doc, idx in rows]
+    return [
+        ConsentEvent.from_document(json.loads(doc), idx)
+        for who, scope, doc, idx in rows
+        if (who, scope) in pairs
+    ]
 
 
 def _refresh_state(session: Session, pairs: set[tuple[str, str]]) -> None:
@@ -334,7 +362,12 @@ def _refresh_state(session: Session, pairs: set[tuple[str, str]]) -> None:
     records = fold_events(events_for(session, pairs))
     session.execute(
         delete(ConsentStateRow).where(
-            tuple_(ConsentStateRow.principal_id, ConsentStateRow.scope).in_(sorted(pairs))
+            or_(
+                *(
+                    and_(ConsentStateRow.principal_id == who, ConsentStateRow.scope == scope)
+                    for who, scope in sorted(pairs)
+                )
+            )
         )
     )
     session.execute(insert(ConsentStateRow), [_state_row(r) for r in records])

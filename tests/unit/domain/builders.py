@@ -28,7 +28,10 @@ T0 = datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
 ORG = "org-acme"
 PARTICIPANTS = ("alice", "bob", "carol")
 MEETINGS = ("m1", "m2")
+# Grants weigh three times as much: histories then allow often enough to test what "allowed" means.
 ACTIONS = (
+    EventType.GRANT,
+    EventType.GRANT,
     EventType.GRANT,
     EventType.REFUSE,
     EventType.PAUSE,
@@ -278,7 +281,7 @@ def histories(
     policy: Policy,
     *,
     min_size: int = 0,
-    max_size: int = 10,
+    max_size: int = 8,
     start: datetime = T0,
     first_index: int = 0,
     purposes: Sequence[str] | None = None,
@@ -312,17 +315,18 @@ def segments_near(
     participants: Sequence[str] = PARTICIPANTS,
     meetings: Sequence[str] = MEETINGS,
 ) -> tuple[Segment, datetime]:
-    """A segment (often close to some event, so windows matter) and a decision time."""
-    anchors = [e.event_time for e in events] or [T0]
-    anchor = draw(st.sampled_from(anchors))
-    start = anchor + timedelta(seconds=draw(st.integers(-600, 1200)))
-    end = start + timedelta(seconds=draw(st.integers(0, 900)))
+    """A segment and a decision time, often of the person and meeting of some event, soon after
+    it: so that capture windows, pauses and withdrawals matter."""
+    anchor = draw(st.sampled_from(events)) if events else None
+    who = draw(st.sampled_from(participants))
+    meeting_id = draw(st.sampled_from(meetings))
+    if anchor is not None and draw(st.booleans()):
+        if anchor.principal_id in participants:
+            who = anchor.principal_id
+        if anchor.scope.kind is ScopeKind.MEETING and anchor.scope.id in meetings:
+            meeting_id = anchor.scope.id
+    start = (anchor.event_time if anchor else T0) + timedelta(seconds=draw(st.integers(-300, 1200)))
+    end = start + timedelta(seconds=draw(st.integers(0, 600)))
     at = end + timedelta(seconds=draw(st.integers(0, 3 * 3600)))
-    seg = segment(
-        draw(st.sampled_from(participants)),
-        draw(st.sampled_from(modalities)),
-        start,
-        end,
-        meeting_id=draw(st.sampled_from(meetings)),
-    )
+    seg = segment(who, draw(st.sampled_from(modalities)), start, end, meeting_id=meeting_id)
     return seg, at

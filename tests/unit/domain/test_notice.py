@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import re
+from types import ModuleType
 from typing import Any
 from unittest import mock
 
@@ -22,10 +24,16 @@ from tests.unit.domain.builders import (
     with_terms,
 )
 
-try:  # textstat >= 0.7.5 looks words up in NLTK's cmudict, which it downloads on first use.
-    from textstat.backend.counts import _count_syllables
-except ImportError:  # pragma: no cover - older textstat counts syllables with pyphen only
-    _count_syllables = None
+
+def _syllable_counter() -> ModuleType | None:
+    # textstat 0.7.10+ looks words up in NLTK's cmudict, which it downloads on first use.
+    try:
+        return importlib.import_module("textstat.backend.counts._count_syllables")
+    except ImportError:  # pragma: no cover - older textstat counts syllables with pyphen only
+        return None
+
+
+_COUNTER = _syllable_counter()
 
 NON_CONSENT_BASES = (
     "legal_obligation",
@@ -42,9 +50,9 @@ def reading_ease(text: str) -> float:
     Tests reach no network, so the cmudict download textstat would attempt is replaced by
     its own fallback (pyphen hyphenation) for every word: deterministic on every machine.
     """
-    if _count_syllables is None:  # pragma: no cover
+    if _COUNTER is None:  # pragma: no cover
         return float(textstat.flesch_reading_ease(text))
-    with mock.patch.object(_count_syllables, "get_cmudict", return_value=None):
+    with mock.patch.object(_COUNTER, "get_cmudict", return_value=None):
         return float(textstat.flesch_reading_ease(text))
 
 

@@ -32,7 +32,7 @@ ZONES = st.sampled_from(
 aware = st.datetimes(
     min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=ZONES
 )
-ids = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=12)
+ids = st.text(st.characters(codec="utf-8"), min_size=1, max_size=12)
 words = st.lists(
     st.sampled_from(["audio", "video", "chat", "transcript", "files", "notetaker"]),
     unique=True,
@@ -99,7 +99,7 @@ records = st.builds(
 # --- Round trips ----------------------------------------------------------------------------
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(events)
 def test_event_document_round_trips(event: ConsentEvent) -> None:
     doc = event.to_document()
@@ -109,7 +109,7 @@ def test_event_document_round_trips(event: ConsentEvent) -> None:
     assert back.to_document() == doc
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(records)
 def test_record_document_round_trips(record: ConsentRecord) -> None:
     doc = record_to_document(record)
