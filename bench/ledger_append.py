@@ -196,7 +196,7 @@ def record_without_receipts(
     size = log_store.lock_head(session)
     replays = consent._replays(session, requests)
     fresh = consent._dedupe([r for r in requests if consent._key(r) not in replays])
-    cache: dict[str, Any] = {}
+    cache = consent.BatchCache()
     events = [consent._build_event(session, ctx, r, cache) for r in fresh]
     salts = [os.urandom(32) for _ in events]
     docs = [e.to_document() for e in events]

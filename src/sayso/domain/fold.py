@@ -32,15 +32,23 @@ def fold_events(events: Iterable[ConsentEvent]) -> list[ConsentRecord]:
     capture window; withdraw, refuse, expire and invalidate end every use from then on.
     """
     ordered = sorted(events, key=lambda e: e.log_index if e.log_index is not None else -1)
-    by_key: dict[_Key, list[ConsentRecord]] = {}
+    # Only live records change, so ended ones are set aside: a long history stays linear.
+    live: dict[_Key, list[ConsentRecord]] = {}
+    ended: dict[_Key, list[ConsentRecord]] = {}
     granted: dict[str, Window] = {}  # grant event id -> the capture window it granted
     for event in ordered:
         if event.event_type is EventType.GRANT:
             granted[event.event_id] = _granted_window(event)
         for purpose in event.purposes:
             key = (event.principal_id, event.scope, purpose)
-            by_key[key] = _apply(by_key.get(key, []), event, purpose, granted)
-    return [record for records in by_key.values() for record in records]
+            result = _apply(live.get(key, []), event, purpose, granted)
+            live[key] = [r for r in result if _is_live(r)]
+            ended.setdefault(key, []).extend(r for r in result if not _is_live(r))
+    return [
+        record
+        for key in ended
+        for record in sorted(ended[key] + live.get(key, []), key=lambda r: r.log_index)
+    ]
 
 
 def _apply(

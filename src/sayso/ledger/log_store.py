@@ -74,6 +74,8 @@ class Appended:
     size: int
     root: bytes
     leaf_hashes: tuple[bytes, ...]
+    # The old frontier plus every new node: enough for the new leaves' inclusion proofs.
+    nodes: dict[NodeKey, bytes]
 
 
 def lock_head(session: Session) -> int:
@@ -110,7 +112,7 @@ def append(session: Session, size: int, commitments: Sequence[bytes]) -> Appende
     session.execute(update(LogHead).where(LogHead.id == 1).values(size=new_size))
     overlay = dict(frontier) | {(lv, ix): h for lv, ix, h in nodes}
     root = root_from_source(new_size, DbNodeSource(session, overlay))
-    return Appended(size, new_size, root, tuple(hashes))
+    return Appended(size, new_size, root, tuple(hashes), overlay)
 
 
 def store_checkpoint(

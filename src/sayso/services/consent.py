@@ -7,7 +7,7 @@ import json
 import os
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import and_, delete, insert, or_, select
 from sqlalchemy.orm import Session
@@ -39,7 +39,7 @@ from sayso.services.policies import (
     get_notice,
 )
 from sayso.signing.receipts import ReceiptSigner, commitment, receipt_payload
-from sayso.transparency import inclusion_proof, root_from_source
+from sayso.transparency import NodeKey, inclusion_proof, root_from_source
 
 PARTICIPANT_ACTIONS = frozenset(
     {EventType.GRANT, EventType.REFUSE, EventType.PAUSE, EventType.RESUME, EventType.WITHDRAW}
@@ -97,22 +97,23 @@ def record_decisions(
     size = log_store.lock_head(session)  # before the idempotency check: no race on keys
     replays = _replays(session, requests)
     fresh = _dedupe([r for r in requests if _key(r) not in replays])
+    known: dict[NodeKey, bytes] = {}
     if fresh:
-        terms: dict[str, tuple[PublishedPolicy, StoredNotice]] = {}
-        events = [_build_event(session, ctx, r, terms) for r in fresh]
+        cache = BatchCache()
+        events = [_build_event(session, ctx, r, cache) for r in fresh]
         salts = [os.urandom(32) for _ in events]
         docs = [e.to_document() for e in events]
         commitments = [commitment(s, d) for s, d in zip(salts, docs, strict=True)]
         appended = log_store.append(session, size, commitments)
         _insert_events(session, fresh, events, docs, salts, appended.first_index)
         _refresh_state(session, {(e.principal_id, str(e.scope)) for e in events})
-        size, root = appended.size, appended.root
+        size, root, known = appended.size, appended.root, appended.nodes
     else:
         root = root_from_source(size, log_store.DbNodeSource(session))
     note = log_store.store_checkpoint(
         session, ctx.origin, size, root, ctx.note_signer(), ctx.keyring.active_kid, ctx.clock()
     )
-    return _receipts(session, ctx, requests, set(replays), size, note)
+    return _receipts(session, ctx, requests, set(replays), size, note, known)
 
 
 def _key(request: ConsentRequest) -> tuple[str, str]:
@@ -173,24 +174,37 @@ def _replays(
     return found
 
 
+@dataclass
+class BatchCache:
+    """What one batch looks up once: each org's policy and notice, each checked owner."""
+
+    policies: dict[str, tuple[PublishedPolicy, StoredNotice]] = field(default_factory=dict)
+    owners: dict[tuple[str, Scope], str] = field(default_factory=dict)
+    restricted: dict[tuple[str, str | None], set[str]] = field(default_factory=dict)
+
+
+def _owner_org(session: Session, request: ConsentRequest, cache: BatchCache) -> str:
+    key = (request.principal_id, request.scope)
+    if key not in cache.owners:
+        participant = session.get(Participant, request.principal_id)
+        if participant is None:
+            raise NotFound("no such participant")
+        org_id = _scope_org(session, request.scope)
+        if org_id != participant.org_id:
+            raise NotAllowed("a participant can only decide for meetings of their own org")
+        cache.owners[key] = org_id
+    return cache.owners[key]
+
+
 def _build_event(
-    session: Session,
-    ctx: Context,
-    request: ConsentRequest,
-    policies: dict[str, tuple[PublishedPolicy, StoredNotice]],
+    session: Session, ctx: Context, request: ConsentRequest, cache: BatchCache
 ) -> ConsentEvent:
-    """The event for one request; ``policies`` caches each org's policy and notice per batch."""
-    participant = session.get(Participant, request.principal_id)
-    if participant is None:
-        raise NotFound("no such participant")
-    org_id = _scope_org(session, request.scope)
-    if org_id != participant.org_id:
-        raise NotAllowed("a participant can only decide for meetings of their own org")
-    if org_id not in policies:
+    org_id = _owner_org(session, request, cache)
+    if org_id not in cache.policies:
         published = current_policy(session, org_id)
-        policies[org_id] = (published, get_notice(session, published.notice_hash))
-    published, notice = policies[org_id]
-    modalities, recipients = _choices(session, published, request)
+        cache.policies[org_id] = (published, get_notice(session, published.notice_hash))
+    published, notice = cache.policies[org_id]
+    modalities, recipients = _choices(session, published, request, cache)
     policy = published.policy
     return ConsentEvent(
         event_id=str(uuid.uuid4()),
@@ -231,7 +245,7 @@ def _scope_org(session: Session, scope: Scope) -> str:
 
 
 def _choices(
-    session: Session, published: PublishedPolicy, request: ConsentRequest
+    session: Session, published: PublishedPolicy, request: ConsentRequest, cache: BatchCache
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Check purposes, kinds of content and recipients against the policy's ceiling."""
     if request.action is not EventType.GRANT:
@@ -251,7 +265,7 @@ def _choices(
             )
         offered_modalities += [m for m in terms.modalities if m not in offered_modalities]
         offered_recipients += [r.id for r in terms.recipients if r.id not in offered_recipients]
-    _not_restricted(session, published.org_id, request)
+    _not_restricted(session, published.org_id, request, cache)
     modalities = _subset(request.modalities, offered_modalities, "kind of content")
     recipients = _subset(request.recipients, offered_recipients, "recipient")
     return modalities, recipients
@@ -275,16 +289,21 @@ def _subset(asked: tuple[str, ...] | None, offered: list[str], what: str) -> tup
     return asked
 
 
-def _not_restricted(session: Session, org_id: str, request: ConsentRequest) -> None:
+def _not_restricted(
+    session: Session, org_id: str, request: ConsentRequest, cache: BatchCache
+) -> None:
     meeting_id = request.scope.id if request.scope.kind is ScopeKind.MEETING else None
-    rows = session.execute(
-        select(RestrictionRow.purpose).where(
-            RestrictionRow.org_id == org_id,
-            RestrictionRow.purpose.in_(request.purposes),
-            (RestrictionRow.meeting_id.is_(None)) | (RestrictionRow.meeting_id == meeting_id),
+    key = (org_id, meeting_id)
+    if key not in cache.restricted:
+        cache.restricted[key] = set(
+            session.execute(
+                select(RestrictionRow.purpose).where(
+                    RestrictionRow.org_id == org_id,
+                    RestrictionRow.meeting_id.is_(None) | (RestrictionRow.meeting_id == meeting_id),
+                )
+            ).scalars()
         )
-    ).scalars()
-    blocked = next(iter(rows), None)
+    blocked = next((p for p in request.purposes if p in cache.restricted[key]), None)
     if blocked is not None:
         raise InvalidInput(
             f"{blocked} is turned off by the org or the host, so it cannot be granted"
@@ -392,10 +411,11 @@ def _receipts(
     replays: set[tuple[str, str]],
     size: int,
     note: str,
+    known: dict[NodeKey, bytes],
 ) -> list[Receipt]:
     rows = _rows_by_key(session, requests)
     signer = ReceiptSigner(ctx.keyring)
-    source = log_store.DbNodeSource(session)
+    source = log_store.DbNodeSource(session, known)  # new leaves' proofs need no query
     out = []
     for request in requests:
         row = rows[_key(request)]
