@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sayso.domain.canonical import content_hash
 from sayso.domain.catalogue import Catalogue
 from sayso.domain.policy import Policy, PurposeTerms
+from sayso.domain.records import NoticeTerms
 
 BASIS_WORDS = {
     "legal_obligation": "the law requires it",
@@ -128,3 +130,18 @@ def _join(words: list[str]) -> str:
     if len(words) <= 1:
         return "".join(words)
     return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def notice_terms(policy: Policy, purposes: Iterable[str]) -> dict[str, NoticeTerms]:
+    """What the notice of ``policy`` says about each purpose: frozen into a consent event."""
+    out: dict[str, NoticeTerms] = {}
+    for purpose in purposes:
+        terms = policy.terms(purpose)
+        if terms is not None:
+            out[purpose] = NoticeTerms(
+                basis=terms.basis,
+                modalities=terms.modalities,
+                retention_days=terms.retention_days,
+                recipients=tuple(r.id for r in terms.recipients),
+            )
+    return out

@@ -6,12 +6,13 @@ IMMEDIATE`` on SQLite), so concurrent writers get dense, unforked indexes.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, insert, select, update
+from sqlalchemy import ColumnElement, TextClause, and_, insert, select, text, update
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from sayso.errors import LogCorrupt, NotFound
@@ -40,6 +41,15 @@ def pairs_superset(
     return and_(a.in_(sorted({x for x, _ in pairs})), b.in_(sorted({y for _, y in pairs})))
 
 
+@functools.cache
+def _probe_nodes(count: int) -> TextClause:
+    """An OR of exact (level, idx) probes: each one an index lookup on every store. Plain
+    text, built once per key count: proofs are hot, and compiling the ORM form cost more
+    than the lookups themselves."""
+    probes = " OR ".join(f"(level = :l{i} AND idx = :i{i})" for i in range(count))
+    return text(f"SELECT level, idx, hash FROM log_nodes WHERE {probes}")  # noqa: S608
+
+
 class DbNodeSource:
     """Perfect-subtree hashes read from ``log_nodes``, one query per call."""
 
@@ -52,13 +62,10 @@ class DbNodeSource:
         found = {k: self.overlay[k] for k in keys if k in self.overlay}
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
-            wanted_set = set(chunk)
-            rows = self.session.execute(
-                select(LogNode.level, LogNode.idx, LogNode.hash).where(
-                    pairs_superset(LogNode.level, LogNode.idx, chunk)
-                )
-            )
-            found.update({(lv, ix): bytes(h) for lv, ix, h in rows if (lv, ix) in wanted_set})
+            params = {f"l{i}": lv for i, (lv, _) in enumerate(chunk)}
+            params |= {f"i{i}": ix for i, (_, ix) in enumerate(chunk)}
+            rows = self.session.connection().execute(_probe_nodes(len(chunk)), params)
+            found.update({(lv, ix): bytes(h) for lv, ix, h in rows})
         missing = [k for k in keys if k not in found]
         if missing:
             level, idx = missing[0]

@@ -14,13 +14,13 @@ from sqlalchemy.orm import Session
 
 from sayso.domain.canonical import canonical_json, content_hash
 from sayso.domain.fold import fold_events
+from sayso.domain.notice import notice_terms
 from sayso.domain.policy import Policy, PurposeTerms
 from sayso.domain.records import (
     INDICATION_METHODS,
     ConsentEvent,
     ConsentRecord,
     EventType,
-    NoticeTerms,
     Scope,
     ScopeKind,
     Window,
@@ -217,7 +217,7 @@ def _build_event(
         recipients=recipients,
         event_time=ctx.clock(),
         notice_hash=published.notice_hash,
-        terms=_terms(policy, request.purposes),
+        terms=notice_terms(policy, request.purposes),
         controller=policy.controller,
         jurisdiction=policy.jurisdiction,
         storage_location=policy.storage_location,
@@ -308,20 +308,6 @@ def _not_restricted(
         raise InvalidInput(
             f"{blocked} is turned off by the org or the host, so it cannot be granted"
         )
-
-
-def _terms(policy: Policy, purposes: tuple[str, ...]) -> dict[str, NoticeTerms]:
-    out = {}
-    for purpose in purposes:
-        terms = policy.terms(purpose)
-        if terms is not None:
-            out[purpose] = NoticeTerms(
-                basis=terms.basis,
-                modalities=terms.modalities,
-                retention_days=terms.retention_days,
-                recipients=tuple(r.id for r in terms.recipients),
-            )
-    return out
 
 
 def _insert_events(

@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 
 from sayso.domain.catalogue import Catalogue, default_catalogue
 from sayso.domain.decision import Segment
+from sayso.domain.notice import notice_terms
 from sayso.domain.policy import Policy, parse_policy
 from sayso.domain.records import (
     ConsentEvent,
     EventType,
-    NoticeTerms,
     Scope,
     ScopeKind,
     Window,
@@ -82,21 +82,6 @@ def with_terms(raw: dict[str, Any], purpose: str, **changes: Any) -> dict[str, A
             terms.pop(key, None)
         else:
             terms[key] = value
-    return out
-
-
-def notice_terms(policy: Policy, purposes: Iterable[str]) -> dict[str, NoticeTerms]:
-    """What the notice of ``policy`` says about each purpose (as the consent service snapshots)."""
-    out: dict[str, NoticeTerms] = {}
-    for purpose in purposes:
-        terms = policy.terms(purpose)
-        if terms is not None:
-            out[purpose] = NoticeTerms(
-                basis=terms.basis,
-                modalities=terms.modalities,
-                retention_days=terms.retention_days,
-                recipients=tuple(r.id for r in terms.recipients),
-            )
     return out
 
 
