@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -204,7 +205,7 @@ def test_log_indexes_are_dense_across_batches(engine: Engine, ctx: Context, worl
 
 
 def test_org_scope_grants_cover_every_meeting_of_the_org(
-    engine: Engine, ctx: Context, world: World
+    engine: Engine, ctx: Context, world: World, clock: FakeClock
 ) -> None:
     req = ConsentRequest(
         principal_id=world.people["Sheila"],
@@ -215,3 +216,13 @@ def test_org_scope_grants_cover_every_meeting_of_the_org(
     )
     [receipt] = _write(engine, ctx, world, "Sheila", req)
     assert receipt.payload["record"]["scope"] == f"org:{world.org_id}"  # type: ignore[index]
+    with unit_of_work(engine, readonly=True) as session:
+        rows = session.execute(select(ConsentStateRow.document)).scalars().all()
+        policy = policies.current_policy(session, world.org_id).policy
+    records = [record_from_document(json.loads(doc)) for doc in rows]
+    start, end = clock.now + timedelta(days=7), clock.now + timedelta(days=7, minutes=1)
+    for meeting_id in (world.meeting_id, "a-later-meeting"):
+        seg = Segment(world.org_id, meeting_id, world.people["Sheila"], "audio", start, end)
+        assert decide(records, policy, seg, "ai_training", end).allowed
+    other_org = Segment("another-org", "m", world.people["Sheila"], "audio", start, end)
+    assert decide(records, policy, other_org, "ai_training", end).reason is Reason.NO_CONSENT
