@@ -25,7 +25,6 @@ from sayso.domain.catalogue import default_catalogue
 from sayso.domain.notice import generate_notice
 from sayso.domain.policy import Policy, parse_policy
 from sayso.domain.records import (
-    EVENT_STATUS,
     ConsentEvent,
     ConsentRecord,
     EventType,
@@ -294,22 +293,4 @@ def state_row(record: ConsentRecord) -> tuple[object, ...]:
         record.status.value,
         record.log_index,
         canonical_json(record_to_document(record)).decode(),
-    )
-
-
-def record_of(event: ConsentEvent) -> ConsentRecord:
-    """A one-event record, to give a baseline one state row per event."""
-    return ConsentRecord(
-        record_id=event.event_id,
-        log_index=event.log_index if event.log_index is not None else -1,
-        principal_id=event.principal_id,
-        org_id=event.org_id,
-        scope=event.scope,
-        purpose=PURPOSE,
-        status=EVENT_STATUS[event.event_type],
-        decided_at=event.event_time,
-        notice_hash=event.notice_hash,
-        modalities=event.modalities,
-        recipients=event.recipients,
-        terms=event.terms.get(PURPOSE),
     )

@@ -41,7 +41,6 @@ from bench.common import (
     open_context,
     postgres_admin_url,
     postgres_unreachable,
-    record_of,
     scratch_dir,
     scratch_postgres,
     setup_world,
@@ -50,6 +49,7 @@ from bench.common import (
     timed,
 )
 from bench.report import Reporter, note, result, skipped
+from sayso.domain.fold import fold_events
 from sayso.ledger import log_store
 from sayso.ledger.db import make_engine, unit_of_work
 from sayso.services import consent
@@ -256,7 +256,8 @@ def _rows(
     encode: Callable[[datetime], object],
 ) -> RowBatch:
     pid = world.participants[number]
-    events, leaves, states = [], [], []
+    events, leaves = [], []
+    states: list[tuple[object, ...]] = []
     for n in range(size):
         index = tree.size + n
         when = BASE_TIME + timedelta(milliseconds=index)
@@ -265,7 +266,8 @@ def _rows(
         digest = commitment(salt, event.to_document())
         events.append(event_row(event, f"key-{n}", salt, encode(when)))
         leaves.append((index, leaf_hash(digest), digest))
-        states.append(state_row(record_of(event)))
+        # One state row per event, derived exactly as the service derives it.
+        states.extend(state_row(r) for r in fold_events([event]))
     nodes = tree.extend([row[1] for row in leaves])
     return RowBatch(events, leaves, list(nodes), states)
 

@@ -40,6 +40,20 @@ def _write(
         return record_decisions(session, ctx, Actor.participant(world.people[who]), list(requests))
 
 
+def _decide(
+    engine: Engine,
+    ctx: Context,
+    world: World,
+    who: str,
+    action: EventType,
+    purposes: tuple[str, ...],
+    key: str,
+    **kw: object,
+) -> list[Receipt]:
+    """One decision by ``who``, acting for themselves."""
+    return _write(engine, ctx, world, who, _request(world, who, action, purposes, key, **kw))
+
+
 def _keys(ctx: Context) -> dict[str, object]:
     return {e.kid: e.public for e in ctx.keyring.entries}
 
@@ -47,9 +61,7 @@ def _keys(ctx: Context) -> dict[str, object]:
 def test_a_grant_returns_a_receipt_that_verifies_offline(
     engine: Engine, ctx: Context, world: World
 ) -> None:
-    [receipt] = _write(
-        engine, ctx, world, "Diane", _request(world, "Diane", EventType.GRANT, ("recording",), "k1")
-    )
+    [receipt] = _decide(engine, ctx, world, "Diane", EventType.GRANT, ("recording",), "k1")
     verified = verify_receipt(receipt.jws, _keys(ctx))  # type: ignore[arg-type]
     assert verified.log_index == receipt.log_index == 0
     assert verified.record["purposes"] == ["recording"]
@@ -73,21 +85,9 @@ def test_the_same_idempotency_key_never_appends_twice(
 def test_a_reused_idempotency_key_with_another_decision_is_refused(
     engine: Engine, ctx: Context, world: World
 ) -> None:
-    _write(
-        engine,
-        ctx,
-        world,
-        "Diane",
-        _request(world, "Diane", EventType.GRANT, ("ai_training",), "k"),
-    )
+    _decide(engine, ctx, world, "Diane", EventType.GRANT, ("ai_training",), "k")
     with pytest.raises(Conflict):
-        _write(
-            engine,
-            ctx,
-            world,
-            "Diane",
-            _request(world, "Diane", EventType.REFUSE, ("ai_training",), "k"),
-        )
+        _decide(engine, ctx, world, "Diane", EventType.REFUSE, ("ai_training",), "k")
 
 
 @pytest.mark.parametrize("kind", [ActorKind.ADMIN, ActorKind.HOST, ActorKind.SERVICE])
@@ -121,13 +121,7 @@ def test_purposes_and_content_outside_the_policy_are_refused(
     engine: Engine, ctx: Context, world: World
 ) -> None:
     with pytest.raises(InvalidInput, match="not offered"):
-        _write(
-            engine,
-            ctx,
-            world,
-            "Diane",
-            _request(world, "Diane", EventType.GRANT, ("astrology",), "a"),
-        )
+        _decide(engine, ctx, world, "Diane", EventType.GRANT, ("astrology",), "a")
     with pytest.raises(InvalidInput, match="not offered"):
         _write(
             engine,
@@ -148,21 +142,11 @@ def test_purposes_and_content_outside_the_policy_are_refused(
 def test_state_table_follows_the_history_and_the_gate_reads_it(
     engine: Engine, ctx: Context, world: World, clock: FakeClock
 ) -> None:
-    _write(
-        engine,
-        ctx,
-        world,
-        "Diane",
-        _request(world, "Diane", EventType.GRANT, ("ai_training",), "g", modalities=("audio",)),
+    _decide(
+        engine, ctx, world, "Diane", EventType.GRANT, ("ai_training",), "g", modalities=("audio",)
     )
     clock.advance(minutes=30)
-    _write(
-        engine,
-        ctx,
-        world,
-        "Diane",
-        _request(world, "Diane", EventType.WITHDRAW, ("ai_training",), "w"),
-    )
+    _decide(engine, ctx, world, "Diane", EventType.WITHDRAW, ("ai_training",), "w")
     with unit_of_work(engine, readonly=True) as session:
         rows = session.execute(select(ConsentStateRow)).scalars().all()
         records = [record_from_document(json.loads(r.document)) for r in rows]
@@ -185,9 +169,7 @@ def test_state_table_follows_the_history_and_the_gate_reads_it(
 
 
 def test_names_live_apart_from_the_history(engine: Engine, ctx: Context, world: World) -> None:
-    _write(
-        engine, ctx, world, "Diane", _request(world, "Diane", EventType.GRANT, ("recording",), "k")
-    )
+    _decide(engine, ctx, world, "Diane", EventType.GRANT, ("recording",), "k")
     with unit_of_work(engine, readonly=True) as session:
         docs = session.execute(select(ConsentEventRow.document)).scalars().all()
         names = session.execute(select(Identity.display_name)).scalars().all()
@@ -198,9 +180,7 @@ def test_names_live_apart_from_the_history(engine: Engine, ctx: Context, world: 
 def test_log_indexes_are_dense_across_batches(engine: Engine, ctx: Context, world: World) -> None:
     batch = [_request(world, "Sheila", EventType.GRANT, ("recording",), f"k{i}") for i in range(5)]
     receipts = _write(engine, ctx, world, "Sheila", *batch)
-    more = _write(
-        engine, ctx, world, "Guest", _request(world, "Guest", EventType.REFUSE, ("recording",), "g")
-    )
+    more = _decide(engine, ctx, world, "Guest", EventType.REFUSE, ("recording",), "g")
     assert [r.log_index for r in receipts + more] == list(range(6))
 
 

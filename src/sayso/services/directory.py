@@ -69,13 +69,6 @@ def create_meeting(
     return meeting
 
 
-def get_meeting(session: Session, meeting_id: str) -> Meeting:
-    meeting = session.get(Meeting, meeting_id)
-    if meeting is None:
-        raise NotFound("no such meeting")
-    return meeting
-
-
 def add_participant(
     session: Session,
     ctx: Context,
@@ -100,15 +93,3 @@ def add_participant(
     )
     session.flush()
     return participant
-
-
-def get_participant(session: Session, participant_id: str) -> Participant:
-    participant = session.get(Participant, participant_id)
-    if participant is None:
-        raise NotFound("no such participant")
-    return participant
-
-
-def display_name(session: Session, participant_id: str) -> str | None:
-    identity = session.get(Identity, participant_id)
-    return identity.display_name if identity else None

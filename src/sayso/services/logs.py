@@ -50,11 +50,6 @@ def prove_inclusion(session: Session, index: int, size: int) -> list[bytes]:
     return inclusion_proof(index, size, log_store.DbNodeSource(session))
 
 
-def prove_consistency(session: Session, old_size: int, new_size: int) -> list[bytes]:
-    _check_sizes(session, old_size, new_size)
-    return consistency_proof(old_size, new_size, log_store.DbNodeSource(session))
-
-
 def _check_sizes(session: Session, low: int, high: int) -> None:
     current = log_store.current_size(session)
     if not 0 < low <= high <= current:
@@ -255,9 +250,3 @@ def check_receipt_against_log(session: Session, receipt: VerifiedReceipt) -> Non
         raise LogCorrupt(
             f"the live log is not an extension of the receipt's checkpoint: {exc}"
         ) from None
-
-
-def counts(session: Session) -> tuple[int, int]:
-    events = session.execute(select(func.count()).select_from(ConsentEventRow)).scalar_one()
-    cps = session.execute(select(func.count()).select_from(CheckpointRow)).scalar_one()
-    return events, cps
