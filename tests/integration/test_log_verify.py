@@ -52,6 +52,14 @@ TAMPERING = {
         ["UPDATE consent_events SET event_type = 'grant' WHERE log_index = 5"],
         "log entry 5",
     ),
+    "event time altered": (
+        ["UPDATE consent_events SET event_time = '2020-01-01 00:00:00.000000' WHERE log_index = 4"],
+        "log entry 4",
+    ),
+    "event scope altered": (
+        ["UPDATE consent_events SET scope = 'org:elsewhere' WHERE log_index = 2"],
+        "log entry 2",
+    ),
     "event removed": (["DELETE FROM consent_events WHERE log_index = 3"], "log entry 3"),
     "events reordered": (
         [

@@ -155,3 +155,52 @@ def checkpoint_at(session: Session, size: int) -> CheckpointRow:
     if row is None:
         raise NotFound(f"there is no checkpoint for tree size {size}")
     return row
+
+
+# ---------------------------------------------------------------- full-log reads
+
+Row = tuple[Any, ...]
+
+# Plain driver tuples: a million rows through SQLAlchemy's result machinery cost more than
+# the checks made on them. Integers only are formatted in, never text.
+_EVENT_PAGE = (
+    "SELECT log_index, event_id, principal_id, org_id, scope, event_type, event_time, "
+    "document, salt FROM consent_events WHERE log_index >= {start} "
+    "ORDER BY log_index LIMIT {limit}"
+)
+_LEAF_PAGE = (
+    "SELECT idx, leaf_hash, commitment FROM log_leaves WHERE idx >= {start} "
+    "ORDER BY idx LIMIT {limit}"
+)
+_NODE_PAGE = (
+    "SELECT idx, hash FROM log_nodes WHERE level = {level} AND idx >= {start} "
+    "ORDER BY idx LIMIT {limit}"
+)
+
+
+def _driver_rows(session: Session, sql: str) -> list[Row]:
+    """Rows as the DB-API driver returns them, read inside the session's transaction."""
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def event_page(session: Session, start: int, limit: int) -> list[Row]:
+    """Up to ``limit`` events from log index ``start`` on, in index order, as raw tuples:
+    ``(log_index, event_id, principal_id, org_id, scope, event_type, event_time, document,
+    salt)``; ``event_time`` is whatever the driver gives (text on SQLite)."""
+    return _driver_rows(session, _EVENT_PAGE.format(start=int(start), limit=int(limit)))
+
+
+def leaf_page(session: Session, start: int, limit: int) -> list[Row]:
+    """Up to ``limit`` leaves ``(idx, leaf_hash, commitment)`` from ``start`` on, in order."""
+    return _driver_rows(session, _LEAF_PAGE.format(start=int(start), limit=int(limit)))
+
+
+def node_page(session: Session, level: int, start: int, limit: int) -> list[Row]:
+    """Up to ``limit`` stored nodes ``(idx, hash)`` of one level from ``start`` on, in order."""
+    sql = _NODE_PAGE.format(level=int(level), start=int(start), limit=int(limit))
+    return _driver_rows(session, sql)
