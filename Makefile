@@ -18,9 +18,9 @@ $(SYNCED): pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --all-groups
 	@touch $@
 
-run: $(SYNCED)  ## the product on the embedded SQLite, with the demo org and meeting
+run: $(SYNCED)  ## the product on the embedded SQLite, with the demo org, meeting and join links
 	$(VENV)/bin/sayso init --db "$(DB)"
-	$(VENV)/bin/sayso demo --db "$(DB)"
+	$(VENV)/bin/sayso serve --demo --db "$(DB)"
 
 lint: $(SYNCED)  ## format check, lint, strict types
 	$(VENV)/bin/ruff format --check src tests bench

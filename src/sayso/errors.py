@@ -66,3 +66,13 @@ class KeyFileError(SaysoError):
 
 class DatabaseError(SaysoError):
     code = "database_error"
+
+
+class Unauthenticated(SaysoError):
+    """No credential, or one that is unknown, expired or revoked."""
+
+    code = "unauthenticated"
+
+
+class RateLimited(SaysoError):
+    code = "rate_limited"

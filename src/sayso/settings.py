@@ -31,6 +31,27 @@ class Settings(BaseSettings):
         description="The origin line of this deployment's log checkpoints (C2SP tlog-checkpoint).",
     )
 
+    public_url: str | None = Field(
+        default=None,
+        description=(
+            "The address people reach this server at, for links in invitations "
+            "(e.g. https://consent.acme.example). Default: the address of each request."
+        ),
+    )
+    cookie_secure: bool | None = Field(
+        default=None,
+        description=(
+            "Mark session cookies Secure. Default: when the request came over HTTPS "
+            "(set true behind a TLS-terminating proxy)."
+        ),
+    )
+    rate_limit_signin: str = Field(
+        default="10/minute", description="Sign-in attempts allowed per client address."
+    )
+    rate_limit_join: str = Field(
+        default="30/minute", description="Join and guest-link uses allowed per client address."
+    )
+
     def resolved_key_file(self) -> Path:
         """The key file path: explicit, or beside the SQLite file, or under ./var."""
         if self.key_file is not None:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from sayso.cli import db_cmds, demo_cmds, keys_cmds, log_cmds, org_cmds, policy_cmds, receipt_cmds
+from sayso.cli import (
+    db_cmds,
+    demo_cmds,
+    keys_cmds,
+    log_cmds,
+    org_cmds,
+    policy_cmds,
+    receipt_cmds,
+    serve_cmds,
+)
 
 app = typer.Typer(
     name="sayso",
@@ -21,3 +30,8 @@ app.add_typer(log_cmds.app, name="log")
 app.add_typer(receipt_cmds.app, name="receipt")
 app.add_typer(keys_cmds.app, name="keys")
 demo_cmds.register(app)
+serve_cmds.register(app)
+
+
+if __name__ == "__main__":
+    app()

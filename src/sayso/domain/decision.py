@@ -161,7 +161,7 @@ def _ended_reason(status: Status) -> Reason:
 def _check_grant(
     record: ConsentRecord, terms: PurposeTerms, segment: Segment, recipient: str | None
 ) -> Reason | None:
-    if record.terms is None or _outdated(record.terms, terms):
+    if record.terms is None or outdated(record.terms, terms):
         return Reason.NOTICE_OUTDATED
     # A grant event's modalities and recipients are the union over its purposes: this
     # purpose is covered only for what its own notice terms named (no stretching).
@@ -176,6 +176,6 @@ def _check_grant(
     return None
 
 
-def _outdated(seen: NoticeTerms, now: PurposeTerms) -> bool:
+def outdated(seen: NoticeTerms, now: PurposeTerms) -> bool:
     """The purpose now asks for more than the notice the person answered said."""
     return now.basis != seen.basis or now.retention_days > seen.retention_days

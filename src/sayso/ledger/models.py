@@ -93,6 +93,9 @@ class Meeting(Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     series_id: Mapped[str | None] = mapped_column(String(36), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    host_account_id: Mapped[str | None] = mapped_column(
+        ForeignKey("accounts.id", use_alter=True), default=None
+    )
 
 
 class Participant(Base):
@@ -193,3 +196,79 @@ class CheckpointRow(Base):
     note: Mapped[str] = mapped_column(Text)
     key_id: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Account(Base):
+    """An admin or host who signs in with a password (participants never need an account)."""
+
+    __tablename__ = "accounts"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # admin | host
+    password_hash: Mapped[str] = mapped_column(Text)  # argon2id
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Attendance(Base):
+    """Who was invited to, or joined, which meeting (one participant may attend many)."""
+
+    __tablename__ = "attendance"
+    meeting_id: Mapped[str] = mapped_column(ForeignKey("meetings.id"), primary_key=True)
+    participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"), primary_key=True)
+    via: Mapped[str] = mapped_column(String(16))  # invitation | guest_link | demo | scenario
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+Index("ix_attendance_participant", Attendance.participant_id)
+
+
+class Credential(Base):
+    """Every bearer secret (sessions, join and guest links, API tokens), stored hashed.
+
+    Secrets are 32 random bytes, so a plain SHA-256 is enough: there is no dictionary
+    to try. Passwords, which people choose, are argon2id in ``accounts``.
+    """
+
+    __tablename__ = "credentials"
+    secret_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # session | join | guest_link | token
+    role: Mapped[str] = mapped_column(String(16))  # participant | admin | host | export | guest
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"), index=True)
+    meeting_id: Mapped[str | None] = mapped_column(ForeignKey("meetings.id"), default=None)
+    participant_id: Mapped[str | None] = mapped_column(
+        ForeignKey("participants.id"), default=None, index=True
+    )
+    account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"), default=None)
+    purpose: Mapped[str | None] = mapped_column(String(64), default=None)
+    label: Mapped[str | None] = mapped_column(String(200), default=None)
+    csrf_token: Mapped[str | None] = mapped_column(String(64), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class ExportRow(Base):
+    """The registry of exports (datasets built from meeting content)."""
+
+    __tablename__ = "exports"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"), index=True)
+    meeting_id: Mapped[str | None] = mapped_column(ForeignKey("meetings.id"), default=None)
+    purpose: Mapped[str] = mapped_column(String(64))
+    recipient: Mapped[str | None] = mapped_column(String(100), default=None)
+    status: Mapped[str] = mapped_column(String(16))  # current | flagged
+    location: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ExportSubject(Base):
+    """Whose content an export holds, and how many items of it (for the My data page)."""
+
+    __tablename__ = "export_subjects"
+    export_id: Mapped[str] = mapped_column(ForeignKey("exports.id"), primary_key=True)
+    participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"), primary_key=True)
+    items: Mapped[int] = mapped_column(Integer)
+
+
+Index("ix_export_subjects_participant", ExportSubject.participant_id)

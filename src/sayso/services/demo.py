@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from importlib import resources
@@ -12,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from sayso.domain.records import EventType, Scope, ScopeKind
 from sayso.errors import NotFound
-from sayso.ledger.models import Identity, Meeting, Org, Participant
-from sayso.services import directory, policies
+from sayso.ledger.models import Account, Identity, Meeting, Org, Participant
+from sayso.services import access, directory, meetings, policies
 from sayso.services.consent import ConsentRequest, Receipt, record_decisions
 from sayso.services.context import Actor, Context
 
@@ -90,6 +91,7 @@ def run_demo(session: Session, ctx: Context) -> DemoResult:
     ids: dict[str, str] = {}
     for name, email, plan in PEOPLE:
         person = _participant(session, ctx, org, meeting, name, email)
+        meetings.attend(session, ctx, meeting, person, "demo")
         ids[name] = person.id
         for n, (action, purposes, modalities) in enumerate(plan):
             request = ConsentRequest(
@@ -104,6 +106,70 @@ def run_demo(session: Session, ctx: Context) -> DemoResult:
             [receipt] = record_decisions(session, ctx, Actor.participant(person.id), [request])
             steps.append(DemoStep(name, action.value, purposes, receipt))
     return DemoResult(org.id, meeting.id, ids, steps)
+
+
+ADMIN_EMAIL = "admin@acme.example"
+HOST_EMAIL = "host@acme.example"
+
+
+@dataclass(frozen=True)
+class WebDemo:
+    """Fresh secrets for the demo (only hashes are stored, so each start issues new ones)."""
+
+    org_id: str
+    meeting_id: str
+    admin_email: str
+    admin_password: str
+    host_email: str
+    host_password: str
+    admin_token: str
+    host_token: str
+    join_secrets: list[tuple[str, str]]  # (display name, secret)
+    guest_secret: str
+
+
+def seed_web_demo(session: Session, ctx: Context) -> WebDemo:
+    """The demo plus what the web needs: accounts, tokens, a link per invitee, a guest link."""
+    result = run_demo(session, ctx)
+    org = session.get(Org, result.org_id)
+    meeting = session.get(Meeting, result.meeting_id)
+    assert org is not None and meeting is not None
+    admin_password, host_password = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
+    _account(session, ctx, org, ADMIN_EMAIL, admin_password, access.Role.ADMIN)
+    host = _account(session, ctx, org, HOST_EMAIL, host_password, access.Role.HOST)
+    meeting.host_account_id = host.id
+    joins = []
+    for name, participant_id in result.participants.items():
+        participant = session.get(Participant, participant_id)
+        assert participant is not None
+        joins.append((name, access.issue_join_link(session, ctx, participant, meeting)))
+    return WebDemo(
+        org_id=org.id,
+        meeting_id=meeting.id,
+        admin_email=ADMIN_EMAIL,
+        admin_password=admin_password,
+        host_email=HOST_EMAIL,
+        host_password=host_password,
+        admin_token=access.issue_token_for_org(
+            session, ctx, org.id, access.Role.ADMIN, label="demo"
+        ),
+        host_token=access.issue_token_for_org(
+            session, ctx, org.id, access.Role.HOST, meeting, label="demo"
+        ),
+        join_secrets=joins,
+        guest_secret=access.issue_guest_link(session, ctx, meeting),
+    )
+
+
+def _account(
+    session: Session, ctx: Context, org: Org, email: str, password: str, role: access.Role
+) -> Account:
+    """The demo's accounts get a fresh random password on every start."""
+    found = access.find_account(session, email)
+    if found is None:
+        return access.create_account(session, ctx, org, email, password, role)
+    access.set_password(found, password)
+    return found
 
 
 def _org(session: Session, ctx: Context) -> Org:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from dataclasses import dataclass
 
@@ -133,3 +134,28 @@ def get_notice(session: Session, notice_hash: str) -> StoredNotice:
 
 def current_notice(session: Session, org_id: str) -> StoredNotice:
     return get_notice(session, current_policy(session, org_id).notice_hash)
+
+
+def versions(session: Session, org_id: str) -> list[PolicyVersion]:
+    return list(
+        session.execute(
+            select(PolicyVersion)
+            .where(PolicyVersion.org_id == org_id)
+            .order_by(PolicyVersion.version)
+        ).scalars()
+    )
+
+
+def notice_diff(session: Session, org_id: str, old: int, new: int) -> list[str]:
+    """A line diff between the notices of two policy versions (what people will read anew)."""
+    before = get_notice(session, policy_version(session, org_id, old).notice_hash)
+    after = get_notice(session, policy_version(session, org_id, new).notice_hash)
+    return list(
+        difflib.unified_diff(
+            before.text.splitlines(),
+            after.text.splitlines(),
+            f"notice of version {old}",
+            f"notice of version {new}",
+            lineterm="",
+        )
+    )

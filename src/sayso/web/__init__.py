@@ -1,0 +1,1 @@
+"""The pages: Jinja2 templates over the same services as the API; all work without JavaScript."""
