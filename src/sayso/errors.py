@@ -76,3 +76,9 @@ class Unauthenticated(SaysoError):
 
 class RateLimited(SaysoError):
     code = "rate_limited"
+
+
+class RemoteUnavailable(SaysoError):
+    """A remote Sayso server could not be reached, or did not answer as documented."""
+
+    code = "remote_unavailable"

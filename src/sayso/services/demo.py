@@ -133,7 +133,8 @@ def seed_web_demo(session: Session, ctx: Context) -> WebDemo:
     result = run_demo(session, ctx)
     org = session.get(Org, result.org_id)
     meeting = session.get(Meeting, result.meeting_id)
-    assert org is not None and meeting is not None
+    assert org is not None
+    assert meeting is not None
     admin_password, host_password = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
     _account(session, ctx, org, ADMIN_EMAIL, admin_password, access.Role.ADMIN)
     host = _account(session, ctx, org, HOST_EMAIL, host_password, access.Role.HOST)

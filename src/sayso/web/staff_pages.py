@@ -147,9 +147,9 @@ async def publish_policy(visitor: Admin) -> Response:
             try:
                 raw = _parse_yaml(text)
                 org = meetings.org_of(session, who)
-                done = policies.apply_policy(session, visitor.runtime.ctx, org, raw)
+                with session.begin_nested():  # a rejected policy leaves nothing behind
+                    done = policies.apply_policy(session, visitor.runtime.ctx, org, raw)
             except (PolicyRejected, InvalidInput) as exc:
-                session.rollback()
                 context = _admin_context(session, who, None, None, None, text, str(exc))
                 return render(request, "admin.html", context, status=422, principal=who)
             return redirect(f"/admin?published={done.version}")
