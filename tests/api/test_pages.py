@@ -185,7 +185,10 @@ def test_a_rejected_policy_shows_its_error_in_place(api: Api) -> None:
         },
     )
     token = CSRF.search(admin.text).group(1)  # type: ignore[union-attr]
-    text = "controller: Acme\npurposes:\n  ai_training: {modalities: [audio], retention_days: 5, condition_of_joining: true}\n"
+    text = (
+        "controller: Acme\npurposes:\n  ai_training: "
+        "{modalities: [audio], retention_days: 5, condition_of_joining: true}\n"
+    )
     r = api.client.post("/admin/policy", data={"csrf_token": token, "policy": text})
     assert r.status_code == 422
     assert 'id="policy-error"' in r.text
