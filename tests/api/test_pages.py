@@ -209,3 +209,31 @@ def test_an_unknown_link_gets_a_page_that_says_what_to_do(api: Api) -> None:
     r = api.client.get("/j/nope")
     assert r.status_code == 401
     assert "unknown, expired or revoked" in r.text
+
+
+def test_the_notice_preview_shows_the_edited_policy_without_publishing(api: Api) -> None:
+    api.client.cookies.clear()
+    page = api.client.get("/signin")
+    token = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
+    admin = api.client.post(
+        "/signin",
+        data={
+            "csrf_token": token,
+            "email": api.demo.admin_email,
+            "password": api.demo.admin_password,
+        },
+    )
+    token = CSRF.search(admin.text).group(1)  # type: ignore[union-attr]
+    text = (
+        "controller: Acme Corp\ncontroller_contact: p@acme.example\njurisdiction: EU\n"
+        "storage_location: the EU\npurposes:\n"
+        "  transcription: {modalities: [audio, transcript], retention_days: 7}\n"
+    )
+    r = api.client.post(
+        "/admin/policy", data={"csrf_token": token, "policy": text, "action": "preview"}
+    )
+    assert r.status_code == 200
+    assert 'id="notice-preview"' in r.text
+    assert "We keep it for 7 days" in r.text
+    policy = api.client.get("/api/v1/admin/policy", headers=api.admin).json()
+    assert policy["version"] == 1  # nothing was published

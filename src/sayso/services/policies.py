@@ -159,3 +159,10 @@ def notice_diff(session: Session, org_id: str, old: int, new: int) -> list[str]:
             lineterm="",
         )
     )
+
+
+def preview_notice(session: Session, ctx: Context, org: Org, raw: object) -> Notice:
+    """The notice a policy would produce, without publishing anything (validates it too)."""
+    policy = parse_policy(raw, ctx.catalogue)
+    current = latest_version(session, org.id)
+    return generate_notice(policy, (current.version if current else 0) + 1, org.name, ctx.catalogue)

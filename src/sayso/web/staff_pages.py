@@ -140,6 +140,7 @@ async def publish_policy(visitor: Admin) -> Response:
     request = visitor.request
     form = await request.form()
     text = str(form.get("policy", ""))
+    preview = form.get("action") == "preview"
 
     def run() -> Response:
         with visitor.work() as (session, who):
@@ -147,6 +148,11 @@ async def publish_policy(visitor: Admin) -> Response:
             try:
                 raw = _parse_yaml(text)
                 org = meetings.org_of(session, who)
+                if preview:
+                    notice = policies.preview_notice(session, visitor.runtime.ctx, org, raw)
+                    context = _admin_context(session, who, None, None, None, text)
+                    context["preview"] = notice.text
+                    return render(request, "admin.html", context, principal=who)
                 with session.begin_nested():  # a rejected policy leaves nothing behind
                     done = policies.apply_policy(session, visitor.runtime.ctx, org, raw)
             except (PolicyRejected, InvalidInput) as exc:
