@@ -4,6 +4,7 @@ proof and the signed checkpoint it was included under. Verifiable offline."""
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import json
 from collections.abc import Mapping
@@ -36,7 +37,12 @@ VERSION = 1
 
 def commitment(salt: bytes, record: Mapping[str, Any]) -> bytes:
     """The log leaf's data: a salted commitment to the event, never the personal data itself."""
-    return hashlib.sha256(salt + canonical_json(record)).digest()
+    return commitment_of(salt, canonical_json(record))
+
+
+def commitment_of(salt: bytes, record_json: bytes) -> bytes:
+    """``commitment`` of a record already in canonical JSON."""
+    return hashlib.sha256(salt + record_json).digest()
 
 
 def _b64(data: bytes) -> str:
@@ -52,18 +58,50 @@ def _unb64(text: object, what: str) -> bytes:
         raise ReceiptInvalid(f"the receipt's {what} is not valid base64") from None
 
 
+# canonical_json's settings, built once: receipts are signed one per event.
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+_RECORD_SLOT = '"record":null'
+
+
+def _b64url(data: bytes) -> bytes:
+    return binascii.b2a_base64(data, newline=False).translate(_URLSAFE).rstrip(b"=")
+
+
 class ReceiptSigner:
-    """Signs receipts with the active key; the joserfc key is built once, not per receipt."""
+    """Signs receipts with the active key as compact JWS (RFC 7515, alg ``Ed25519``).
+
+    The protected header is encoded once and the signature is a bare Ed25519 signature
+    of the JWS signing input, which is all a compact JWS is; ``verify_receipt`` checks it
+    with joserfc, like any other verifier would.
+    """
 
     def __init__(self, ring: KeyRing) -> None:
         self.kid = ring.active_kid
-        self._key = OKPKey.import_key(ring.active)
-        self._header = {"alg": ALG, "kid": self.kid, "typ": TYP}
+        self._key = ring.active
+        header = canonical_json({"alg": ALG, "kid": self.kid, "typ": TYP})
+        self._protected = _b64url(header) + b"."
 
-    def sign(self, payload: Mapping[str, Any]) -> str:
-        return jws.serialize_compact(
-            self._header, canonical_json(payload), self._key, algorithms=[ALG]
-        )
+    def sign(self, payload: Mapping[str, Any], record_json: str | None = None) -> str:
+        """The receipt's JWS. ``record_json``, when given, must be the canonical JSON of
+        ``payload["record"]`` (the stored event document): it is used as is."""
+        signing_input = self._protected + _b64url(_payload_json(payload, record_json))
+        return (signing_input + b"." + _b64url(self._key.sign(signing_input))).decode("ascii")
+
+
+def _payload_json(payload: Mapping[str, Any], record_json: str | None) -> bytes:
+    """``canonical_json(payload)``, without encoding the record again when its JSON is known."""
+    if record_json is None:
+        return _CANONICAL.encode(payload).encode()
+    rest = {key: value for key, value in payload.items() if key != "record"}
+    rest["record"] = None
+    text = _CANONICAL.encode(rest)
+    # Keys are sorted and JSON strings escape their quotes, so a single match is the slot.
+    if text.count(_RECORD_SLOT) != 1:
+        return _CANONICAL.encode(payload).encode()
+    return text.replace(_RECORD_SLOT, '"record":' + record_json).encode()
 
 
 def receipt_payload(
