@@ -1,14 +1,14 @@
-"""ledger_append: durable consent events per second through ``record_decisions``, in batches.
+"""ledger_append: durable consent events per second through ``append_decisions``, in batches.
 
-Sayso: one ``unit_of_work`` per batch of 1,000 requests of one participant (grant and
-withdraw ai_training on a meeting, alternating), so each batch writes the events, the
-derived state, the log leaves and nodes and one signed checkpoint, builds one signed
-receipt per event, and commits. A fresh participant per batch.
+What the issue names: each batch of 1,000 requests of one participant (grant and
+withdraw ai_training on a meeting, alternating) writes the events, the derived state,
+the log leaves and nodes and one signed checkpoint, and commits, in one
+``unit_of_work``. A fresh participant per batch. No receipts: ``append_decisions`` is
+``record_decisions`` without them.
 
-Also ``ledger_append_no_receipts``: the same append path minus the receipts (no inclusion
-proof and no JWS per event), built from the pieces ``record_decisions`` calls, into a
-third database, because issuing receipts is about half of a batch's time and grows with
-the log.
+Also ``ledger_append_with_receipts``: the same batches through ``record_decisions``,
+which also builds one signed receipt (inclusion proof + JWS) per event, into a third
+database, because that is what a caller who hands out receipts gets.
 
 Baseline: the bare driver inserting rows of the same tables' shapes (one event with the
 same ~1 KB document, one leaf, ~2 nodes and one state row per event), ``executemany``
@@ -50,16 +50,14 @@ from bench.common import (
 )
 from bench.report import Reporter, note, result, skipped
 from sayso.domain.fold import fold_events
-from sayso.ledger import log_store
 from sayso.ledger.db import make_engine, unit_of_work
-from sayso.services import consent
-from sayso.services.consent import ConsentRequest, record_decisions
+from sayso.services.consent import ConsentRequest, append_decisions, record_decisions
 from sayso.services.context import Actor, Context
 from sayso.signing.receipts import commitment
 from sayso.transparency import InMemoryNodeSource, leaf_hash
 
 NAME = "ledger_append"
-NO_RECEIPTS = "ledger_append_no_receipts"
+WITH_RECEIPTS = "ledger_append_with_receipts"
 
 Row = tuple[Any, ...]
 
@@ -92,7 +90,7 @@ def run(cfg: AppendConfig, reporter: Reporter) -> None:
 def _on_sqlite(cfg: AppendConfig) -> list[dict[str, Any]]:
     note(f"{NAME} (sqlite): {cfg.reps} reps of {cfg.events_per_rep} events each side")
     with scratch_dir(NAME) as tmp:
-        urls = {name: f"sqlite:///{tmp / name}.db" for name in ("sayso", "bare", "base")}
+        urls = {name: f"sqlite:///{tmp / name}.db" for name in ("sayso", "receipts", "base")}
         return _measure(cfg, Stores("sqlite", urls, tmp), lambda: SqliteBaseline(tmp / "base.db"))
 
 
@@ -100,16 +98,16 @@ def _on_postgres(cfg: AppendConfig) -> list[dict[str, Any]]:
     admin_url = postgres_admin_url()
     reason = postgres_unreachable(admin_url)
     if reason:
-        return [skipped(NAME, "postgres", reason), skipped(NO_RECEIPTS, "postgres", reason)]
+        return [skipped(NAME, "postgres", reason), skipped(WITH_RECEIPTS, "postgres", reason)]
     note(f"{NAME} (postgres): {cfg.reps} reps of {cfg.events_per_rep} events each side")
-    names = ("sayso", "bare", "base")
+    names = ("sayso", "receipts", "base")
     with scratch_dir(NAME) as tmp, scratch_postgres(admin_url, names) as urls:
         return _measure(cfg, Stores("postgres", urls, tmp), lambda: PostgresBaseline(urls["base"]))
 
 
 @dataclass(frozen=True)
 class Stores:
-    """One database each: "sayso", "bare" (no receipts) and "base" (the baseline)."""
+    """One database each: "sayso" (no receipts), "receipts" and "base" (the baseline)."""
 
     kind: str
     urls: dict[str, str]
@@ -119,24 +117,24 @@ class Stores:
 def _measure(
     cfg: AppendConfig, stores: Stores, open_baseline: Callable[[], BaselineWriter]
 ) -> list[dict[str, Any]]:
-    sayso = SaysoAppender.open(stores, "sayso", cfg, receipts=True)
-    bare = SaysoAppender.open(stores, "bare", cfg, receipts=False)
+    sayso = SaysoAppender.open(stores, "sayso", cfg, receipts=False)
+    receipts = SaysoAppender.open(stores, "receipts", cfg, receipts=True)
     batches = _baseline_batches(stores, cfg)
     writer = open_baseline()
     try:
         sayso.batch()  # warm-up: compile caches, first pages
-        bare.batch()
+        receipts.batch()
         writer.write(batches.pop())
         base_rep = partial(_baseline_rep, writer, batches, cfg)
-        rates = interleave(cfg.reps, sayso.rep, bare.rep, base_rep)
+        rates = interleave(cfg.reps, sayso.rep, receipts.rep, base_rep)
     finally:
         writer.close()
         sayso.engine.dispose()
-        bare.engine.dispose()
+        receipts.engine.dispose()
     extra = {"events": cfg.reps * cfg.events_per_rep, "batch": cfg.batch}
     return [
         result(NAME, rates[0], writer.name, rates[2], store=stores.kind, **extra),
-        result(NO_RECEIPTS, rates[1], writer.name, rates[2], store=stores.kind, **extra),
+        result(WITH_RECEIPTS, rates[1], writer.name, rates[2], store=stores.kind, **extra),
     ]
 
 
@@ -172,7 +170,7 @@ class SaysoAppender:
             for n in range(self.cfg.batch)
         ]
 
-        record = record_decisions if self.receipts else record_without_receipts
+        record = record_decisions if self.receipts else append_only
 
         def write() -> None:
             with unit_of_work(self.engine) as session:
@@ -183,37 +181,11 @@ class SaysoAppender:
         return timed(write)
 
 
-def record_without_receipts(
+def append_only(
     session: Session, ctx: Context, actor: Actor, requests: Sequence[ConsentRequest]
-) -> list[int]:
-    """``record_decisions`` up to and including its checkpoint, then no receipts.
-
-    Built from the service's own (private) steps, so it follows them; returns the new
-    log indexes. Mirrors consent.record_decisions: keep the two in step.
-    """
-    for request in requests:
-        consent._authorise(actor, request)
-    size = log_store.lock_head(session)
-    replays = consent._replays(session, requests)
-    fresh = consent._dedupe([r for r in requests if consent._key(r) not in replays])
-    cache = consent.BatchCache()
-    events = [consent._build_event(session, ctx, r, cache) for r in fresh]
-    salts = [os.urandom(32) for _ in events]
-    docs = [e.to_document() for e in events]
-    commitments = [commitment(s, d) for s, d in zip(salts, docs, strict=True)]
-    appended = log_store.append(session, size, commitments)
-    consent._insert_events(session, fresh, events, docs, salts, appended.first_index)
-    consent._refresh_state(session, {(e.principal_id, str(e.scope)) for e in events})
-    log_store.store_checkpoint(
-        session,
-        ctx.origin,
-        appended.size,
-        appended.root,
-        ctx.note_signer(),
-        ctx.keyring.active_kid,
-        ctx.clock(),
-    )
-    return list(range(appended.first_index, appended.size))
+) -> range:
+    """``append_decisions``: everything ``record_decisions`` writes, without the receipts."""
+    return append_decisions(session, ctx, actor, requests).indexes
 
 
 # ---------------------------------------------------------------- baseline

@@ -27,20 +27,25 @@ baseline (the order rotates from one repetition to the next), and each figure is
 median of the repetitions. No test asserts a speed; these are figures to watch, not gates.
 
 - `ledger_append` (SQLite, then PostgreSQL): durable consent events per second through
-  `record_decisions` in one `unit_of_work` per batch of 1,000 requests of one participant
-  (the events, the derived state, the log leaves and nodes, one signed checkpoint and one
-  signed receipt per event, committed). Baseline: the bare driver (`sqlite3` with WAL and
+  `append_decisions` in one `unit_of_work` per batch of 1,000 requests of one participant:
+  what the issue names (the events, the derived state, the log leaves and nodes, one
+  signed checkpoint per batch, committed), and **no receipts** (`append_decisions` is
+  `record_decisions` without them). Baseline: the bare driver (`sqlite3` with WAL and
   `synchronous=FULL`; `psycopg`) inserting rows of the same shapes (one event with the
   same ~1 KB document, one leaf, ~2 nodes, one state row per event) with `executemany`,
   committed per 1,000, into a second database of the same store and schema. Goal: ratio
-  ≥ 0.5.
-- `ledger_append_no_receipts`: the same append path up to and including the signed
-  checkpoint, but with no receipt (no inclusion proof, no JWS) per event, built from the
-  steps `record_decisions` takes, into a third database; against the same baseline. It
-  shows what issuing receipts costs.
-- `receipt_sign`: `ReceiptSigner.sign(payload)` per second on a realistic receipt payload
-  (~1 KB event, 20-hash inclusion proof, signed checkpoint) against bare Ed25519
-  `private_key.sign` of the same canonical bytes (`cryptography`). Goal: ratio ≥ 0.7.
+  ≥ 0.5. Until 2026-11-27 20:54 this line measured `record_decisions`, receipts included;
+  that figure is now `ledger_append_with_receipts`, and the old no-receipts figure was
+  `ledger_append_no_receipts`.
+- `ledger_append_with_receipts`: the same batches through `record_decisions`, which also
+  builds one signed receipt (inclusion proof and JWS) per event, into a third database;
+  against the same baseline. It shows what issuing receipts costs.
+- `receipt_sign`: `ReceiptSigner.sign(payload, record_json)` per second on a realistic
+  receipt payload (~1 KB event, 20-hash inclusion proof, signed checkpoint), given, as
+  `record_decisions` gives it, the event document's stored canonical JSON (so the record
+  is not encoded again; the JWS is byte for byte the one signed from the payload alone),
+  against bare Ed25519 `private_key.sign` of the same canonical bytes (`cryptography`).
+  Goal: ratio ≥ 0.7.
 - `log_proofs_inclusion_generate`: RFC 9162 inclusion proofs per second read from the
   stored nodes of a SQLite ledger (`DbNodeSource`), against the same proofs from an
   `InMemoryNodeSource`. Goal: ≥ 1,000/s.

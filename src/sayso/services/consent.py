@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import and_, delete, insert, or_, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session
 
 from sayso.domain.canonical import canonical_json, content_hash
@@ -38,7 +38,7 @@ from sayso.services.policies import (
     current_policy,
     get_notice,
 )
-from sayso.signing.receipts import ReceiptSigner, commitment, receipt_payload
+from sayso.signing.receipts import ReceiptSigner, commitment_of, receipt_payload
 from sayso.transparency import NodeKey, inclusion_proof, root_from_source
 
 PARTICIPANT_ACTIONS = frozenset(
@@ -85,6 +85,20 @@ class Receipt:
     replayed: bool = False
 
 
+@dataclass(frozen=True)
+class Written:
+    """What one batch wrote: its new log indexes and the checkpoint signed for it."""
+
+    indexes: range
+    checkpoint_note: str
+    replays: frozenset[tuple[str, str]]
+    known: dict[NodeKey, bytes]  # the nodes the append touched: its leaves' proofs need no read
+
+    @property
+    def size(self) -> int:
+        return self.indexes.stop
+
+
 def record_decisions(
     session: Session, ctx: Context, actor: Actor, requests: Sequence[ConsentRequest]
 ) -> list[Receipt]:
@@ -92,28 +106,38 @@ def record_decisions(
 
     The caller's unit of work commits; show "saved" only after it has.
     """
+    written = append_decisions(session, ctx, actor, requests)
+    return _receipts(session, ctx, requests, written)
+
+
+def append_decisions(
+    session: Session, ctx: Context, actor: Actor, requests: Sequence[ConsentRequest]
+) -> Written:
+    """Validate the decisions and append the new ones to the history, the current state
+    and the log, with one signed checkpoint for the batch; no receipts."""
     for request in requests:
         _authorise(actor, request)
     size = log_store.lock_head(session)  # before the idempotency check: no race on keys
     replays = _replays(session, requests)
     fresh = _dedupe([r for r in requests if _key(r) not in replays])
-    known: dict[NodeKey, bytes] = {}
+    first, known = size, {}
     if fresh:
         cache = BatchCache()
-        events = [_build_event(session, ctx, r, cache) for r in fresh]
+        events = [_build_event(session, ctx, r, cache, size + i) for i, r in enumerate(fresh)]
         salts = [os.urandom(32) for _ in events]
         docs = [e.to_document() for e in events]
-        commitments = [commitment(s, d) for s, d in zip(salts, docs, strict=True)]
+        texts = [canonical_json(d) for d in docs]
+        commitments = [commitment_of(s, t) for s, t in zip(salts, texts, strict=True)]
         appended = log_store.append(session, size, commitments)
-        _insert_events(session, fresh, events, docs, salts, appended.first_index)
-        _refresh_state(session, {(e.principal_id, str(e.scope)) for e in events})
+        _insert_events(session, fresh, events, texts, salts, appended.first_index)
+        _refresh_state(session, events, appended.first_index)
         size, root, known = appended.size, appended.root, appended.nodes
     else:
         root = root_from_source(size, log_store.DbNodeSource(session))
     note = log_store.store_checkpoint(
         session, ctx.origin, size, root, ctx.note_signer(), ctx.keyring.active_kid, ctx.clock()
     )
-    return _receipts(session, ctx, requests, set(replays), size, note, known)
+    return Written(range(first, size), note, frozenset(replays), known)
 
 
 def _key(request: ConsentRequest) -> tuple[str, str]:
@@ -162,16 +186,22 @@ def _rows_by_key(
     }
 
 
-def _replays(
-    session: Session, requests: Sequence[ConsentRequest]
-) -> dict[tuple[str, str], ConsentEventRow]:
+def _replays(session: Session, requests: Sequence[ConsentRequest]) -> set[tuple[str, str]]:
     """Requests whose idempotency key was already recorded: answered, never appended again."""
-    found = _rows_by_key(session, requests)
+    keys = sorted({_key(r) for r in requests})
+    rows = log_store.select_in(
+        session,
+        ConsentEventRow.__tablename__,
+        ("principal_id", "idempotency_key", "request_hash"),
+        {"principal_id": sorted({p for p, _ in keys}), "idempotency_key": [k for _, k in keys]},
+    )
+    wanted = set(keys)
+    found = {(who, key): request_hash for who, key, request_hash in rows if (who, key) in wanted}
     for r in requests:
-        row = found.get(_key(r))
-        if row is not None and row.request_hash != r.fingerprint():
+        stored = found.get(_key(r))
+        if stored is not None and stored != r.fingerprint():
             raise Conflict("this idempotency key was already used for a different decision")
-    return found
+    return set(found)
 
 
 @dataclass
@@ -197,7 +227,7 @@ def _owner_org(session: Session, request: ConsentRequest, cache: BatchCache) -> 
 
 
 def _build_event(
-    session: Session, ctx: Context, request: ConsentRequest, cache: BatchCache
+    session: Session, ctx: Context, request: ConsentRequest, cache: BatchCache, log_index: int
 ) -> ConsentEvent:
     org_id = _owner_org(session, request, cache)
     if org_id not in cache.policies:
@@ -225,6 +255,7 @@ def _build_event(
         withdrawal_method=str(notice.document["withdrawal_method"]),
         indication_method=request.indication_method,
         capture_window=request.capture_window,
+        log_index=log_index,
     )
 
 
@@ -310,61 +341,104 @@ def _not_restricted(
         )
 
 
+_EVENT_COLUMNS = (
+    "event_id",
+    "log_index",
+    "principal_id",
+    "org_id",
+    "scope",
+    "event_type",
+    "event_time",
+    "idempotency_key",
+    "request_hash",
+    "document",
+    "salt",
+)
+
+
 def _insert_events(
     session: Session,
     requests: Sequence[ConsentRequest],
     events: Sequence[ConsentEvent],
-    docs: Sequence[dict[str, object]],
+    texts: Sequence[bytes],
     salts: Sequence[bytes],
     first_index: int,
 ) -> None:
+    hashes = _fingerprints(requests)
     rows = [
-        {
-            "event_id": event.event_id,
-            "log_index": first_index + i,
-            "principal_id": event.principal_id,
-            "org_id": event.org_id,
-            "scope": str(event.scope),
-            "event_type": event.event_type.value,
-            "event_time": event.event_time,
-            "idempotency_key": request.idempotency_key,
-            "request_hash": request.fingerprint(),
-            "document": canonical_json(doc).decode(),
-            "salt": salt,
-        }
-        for i, (request, event, doc, salt) in enumerate(
-            zip(requests, events, docs, salts, strict=True)
+        (
+            event.event_id,
+            first_index + i,
+            event.principal_id,
+            event.org_id,
+            str(event.scope),
+            event.event_type.value,
+            event.event_time,
+            request.idempotency_key,
+            hashes[i],
+            text.decode(),
+            salt,
+        )
+        for i, (request, event, text, salt) in enumerate(
+            zip(requests, events, texts, salts, strict=True)
         )
     ]
-    session.execute(insert(ConsentEventRow), rows)
+    log_store.insert_rows(session, ConsentEventRow.__tablename__, _EVENT_COLUMNS, rows)
 
 
-def events_for(session: Session, pairs: set[tuple[str, str]]) -> list[ConsentEvent]:
-    """Every event of the given (participant, scope) pairs, in log order."""
+def _fingerprints(requests: Sequence[ConsentRequest]) -> list[str]:
+    """Each request's fingerprint, computed once per distinct decision in the batch (it
+    leaves out who decided and the idempotency key, so a batch repeats a few)."""
+    known: dict[tuple[object, ...], str] = {}
+    out = []
+    for r in requests:
+        window = r.capture_window
+        shape = (
+            str(r.scope),
+            r.action,
+            r.purposes,
+            r.modalities,
+            r.recipients,
+            r.indication_method,
+            None if window is None else (str(window.start), str(window.end)),
+        )
+        if shape not in known:
+            known[shape] = r.fingerprint()
+        out.append(known[shape])
+    return out
+
+
+def events_for(
+    session: Session, pairs: set[tuple[str, str]], before: int | None = None
+) -> list[ConsentEvent]:
+    """Every event of the given (participant, scope) pairs, in log order (with ``before``:
+    only those at log indexes below it)."""
     if not pairs:
         return []
-    rows = session.execute(
-        select(
-            ConsentEventRow.principal_id,
-            ConsentEventRow.scope,
-            ConsentEventRow.document,
-            ConsentEventRow.log_index,
-        )
-        .where(pairs_superset(ConsentEventRow.principal_id, ConsentEventRow.scope, sorted(pairs)))
-        .order_by(ConsentEventRow.log_index)
-    )
+    query = select(
+        ConsentEventRow.principal_id,
+        ConsentEventRow.scope,
+        ConsentEventRow.document,
+        ConsentEventRow.log_index,
+    ).where(pairs_superset(ConsentEventRow.principal_id, ConsentEventRow.scope, sorted(pairs)))
+    if before is not None:
+        query = query.where(ConsentEventRow.log_index < before)
     return [
         ConsentEvent.from_document(json.loads(doc), idx)
-        for who, scope, doc, idx in rows
+        for who, scope, doc, idx in session.execute(query.order_by(ConsentEventRow.log_index))
         if (who, scope) in pairs
     ]
 
 
-def _refresh_state(session: Session, pairs: set[tuple[str, str]]) -> None:
-    """Re-derive the current-state rows of the touched (participant, scope) pairs."""
+def _refresh_state(session: Session, events: Sequence[ConsentEvent], first_index: int) -> None:
+    """Re-derive the current-state rows of the (participant, scope) pairs the new events
+    (appended from ``first_index`` on) touched. Their earlier history is read back; the
+    new events are used as built (an event equals what its stored document reads back
+    as, a property the domain tests check)."""
+    pairs = {(e.principal_id, str(e.scope)) for e in events}
     if not pairs:
         return
-    records = fold_events(events_for(session, pairs))
+    records = fold_events(events_for(session, pairs, before=first_index) + list(events))
     session.execute(
         delete(ConsentStateRow).where(
             or_(
@@ -375,39 +449,47 @@ def _refresh_state(session: Session, pairs: set[tuple[str, str]]) -> None:
             )
         )
     )
-    session.execute(insert(ConsentStateRow), [_state_row(r) for r in records])
+    rows = [_state_row(r) for r in records]
+    log_store.insert_rows(session, ConsentStateRow.__tablename__, _STATE_COLUMNS, rows)
 
 
-def _state_row(record: ConsentRecord) -> dict[str, object]:
-    return {
-        "record_id": record.record_id,
-        "purpose": record.purpose,
-        "principal_id": record.principal_id,
-        "scope": str(record.scope),
-        "status": record.status.value,
-        "log_index": record.log_index,
-        "document": canonical_json(record_to_document(record)).decode(),
-    }
+_STATE_COLUMNS = (
+    "record_id",
+    "purpose",
+    "principal_id",
+    "scope",
+    "status",
+    "log_index",
+    "document",
+)
+
+
+def _state_row(record: ConsentRecord) -> tuple[object, ...]:
+    return (
+        record.record_id,
+        record.purpose,
+        record.principal_id,
+        str(record.scope),
+        record.status.value,
+        record.log_index,
+        canonical_json(record_to_document(record)).decode(),
+    )
 
 
 def _receipts(
-    session: Session,
-    ctx: Context,
-    requests: Sequence[ConsentRequest],
-    replays: set[tuple[str, str]],
-    size: int,
-    note: str,
-    known: dict[NodeKey, bytes],
+    session: Session, ctx: Context, requests: Sequence[ConsentRequest], written: Written
 ) -> list[Receipt]:
     rows = _rows_by_key(session, requests)
     signer = ReceiptSigner(ctx.keyring)
-    source = log_store.DbNodeSource(session, known)  # new leaves' proofs need no query
+    source = log_store.DbNodeSource(session, written.known)  # new leaves: no query
+    size, note = written.size, written.checkpoint_note
     out = []
     for request in requests:
         row = rows[_key(request)]
         proof = inclusion_proof(row.log_index, size, source)
         record = json.loads(row.document)
         payload = receipt_payload(record, row.salt, row.log_index, proof, note, ctx.clock())
-        receipt = Receipt(row.event_id, row.log_index, signer.sign(payload), payload)
-        out.append(replace(receipt, replayed=_key(request) in replays))
+        token = signer.sign(payload, row.document)  # the stored document is canonical JSON
+        receipt = Receipt(row.event_id, row.log_index, token, payload)
+        out.append(replace(receipt, replayed=_key(request) in written.replays))
     return out
