@@ -1,0 +1,181 @@
+"""Reading a whole export folder: every file parsed, or a BadArchive and nothing at all.
+
+The reader only reads: sources are opened read-only, symbolic links anywhere in the
+folder are refused, and the result is built only after every file parsed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sayso.ingest.errors import BadArchive
+from sayso.ingest.items import Item, MediaFile
+from sayso.ingest.layouts import Found, sort_files
+from sayso.ingest.manifest import MANIFEST_NAME, ManifestFile, load_manifest
+from sayso.ingest.media import participant_of, probe_duration, video_role
+from sayso.ingest.otter import parse_otter
+from sayso.ingest.paths import inside, list_files
+from sayso.ingest.teams import parse_teams_docx, parse_teams_vtt
+from sayso.ingest.textfile import decode
+from sayso.ingest.webhook import Recording, RecordingFile, parse_recording_completed
+from sayso.ingest.zoom_chat import parse_zoom_chat
+from sayso.ingest.zoom_vtt import parse_zoom_captions, parse_zoom_transcript
+
+ArchiveFormat = Literal["zoom", "teams", "otter", "manifest"]
+_LOCAL_FOLDER = re.compile(r"\d{4}-\d{2}-\d{2} (\d{2})\.(\d{2})\.(\d{2})")
+
+
+@dataclass(frozen=True)
+class Archive:
+    """What an export folder holds: parsed items, media files, and what was not read."""
+
+    fmt: ArchiveFormat
+    root: Path
+    items: tuple[Item, ...]
+    media: tuple[MediaFile, ...]
+    recordings: tuple[RecordingFile, ...] = ()  # from a Zoom webhook body, if present
+    ignored: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Context:
+    root: Path
+    chat_started_at: time | None
+    transcript: tuple[Item, ...] = ()
+
+
+def _parse_text(kind: str, relative: str, context: _Context) -> list[Item]:
+    data = inside(context.root, relative, relative).read_bytes()
+    if kind == "teams_docx":
+        return parse_teams_docx(data, relative)
+    text = decode(data, relative)
+    if kind == "zoom_transcript_vtt":
+        return parse_zoom_transcript(text, relative)
+    if kind == "zoom_captions_vtt":
+        return parse_zoom_captions(text, relative, context.transcript)
+    if kind == "zoom_chat":
+        return parse_zoom_chat(text, relative, context.chat_started_at)
+    if kind == "teams_vtt":
+        return parse_teams_vtt(text, relative)
+    if kind == "otter_txt":
+        return parse_otter(text, relative)
+    raise AssertionError(f"not a text kind: {kind}")
+
+
+def _parse_all(kinds: Sequence[tuple[str, str]], context: _Context) -> list[Item]:
+    """Transcripts first, so that closed captions can borrow their speakers."""
+    order = sorted(kinds, key=lambda pair: pair[0] == "zoom_captions_vtt")
+    items: list[Item] = []
+    for kind, relative in order:
+        if kind == "zoom_captions_vtt":
+            context = replace(context, transcript=tuple(items))
+        items.extend(_parse_text(kind, relative, context))
+    return items
+
+
+def _media_file(found: Found, root: Path) -> MediaFile:
+    path = inside(root, found.path, found.path)
+    end = probe_duration(path, found.path)
+    if found.kind == "participant_audio":
+        speaker = participant_of(found.path)
+        return MediaFile(found.path, "audio", "participant_audio", speaker, timedelta(0), end)
+    if found.kind == "mixed_audio":
+        return MediaFile(found.path, "audio", "mixed_audio", None, timedelta(0), end)
+    role = video_role(found.path)
+    if role == "shared_screen":
+        return MediaFile(found.path, "screen_share", role, None, timedelta(0), end)
+    return MediaFile(found.path, "video", role, None, timedelta(0), end)
+
+
+def _local_start(recording: Recording) -> time:
+    starts = [f.start for f in recording.files if f.start is not None]
+    first = min(starts, default=recording.start_time)
+    try:
+        zone = ZoneInfo(recording.timezone) if recording.timezone else None
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = None
+    return (first.astimezone(zone) if zone else first).time()
+
+
+def _folder_start(root: Path) -> time | None:
+    for part in reversed(root.resolve().parts):
+        match = _LOCAL_FOLDER.match(part)
+        if match is not None:
+            hour, minute, second = (int(g) for g in match.groups())
+            return time(hour, minute, second)
+    return None
+
+
+def _read_platform(fmt: Literal["zoom", "teams", "otter"], root: Path, at: time | None) -> Archive:
+    found, ignored = sort_files(list_files(root), fmt)
+    webhook = next((f for f in found if f.kind == "zoom_webhook"), None)
+    recording = None
+    if webhook is not None:
+        data = inside(root, webhook.path, webhook.path).read_bytes()
+        recording = parse_recording_completed(data, webhook.path)
+    if at is None:
+        at = _local_start(recording) if recording is not None else _folder_start(root)
+    media_kinds = {"participant_audio", "mixed_audio", "video"}
+    texts = [(f.kind, f.path) for f in found if f.kind not in media_kinds | {"zoom_webhook"}]
+    items = _parse_all(texts, _Context(root, at))
+    media = [_media_file(f, root) for f in found if f.kind in media_kinds]
+    files = recording.files if recording is not None else ()
+    return Archive(fmt, root, tuple(items), tuple(media), files, tuple(ignored))
+
+
+def _shifted(items: list[Item], seconds: float) -> list[Item]:
+    shift = timedelta(seconds=seconds)
+    return [replace(i, start=i.start + shift, end=i.end + shift) for i in items]
+
+
+def _manifest_media(entry: ManifestFile, root: Path) -> MediaFile:
+    path = inside(root, entry.path, MANIFEST_NAME)
+    start = timedelta(seconds=entry.start)
+    if entry.kind == "file":
+        end: timedelta | None = timedelta(seconds=entry.end) if entry.end is not None else start
+        return MediaFile(entry.path, "files", "file", entry.speaker, start, end)
+    assert entry.modality is not None  # the schema requires both for media
+    assert entry.role is not None
+    if entry.end is not None:
+        end = timedelta(seconds=entry.end)
+    else:
+        duration = probe_duration(path, entry.path)
+        end = start + duration if duration is not None else None
+    return MediaFile(entry.path, entry.modality, entry.role, entry.speaker, start, end)
+
+
+def _read_manifest(root: Path) -> Archive:
+    files = list_files(root)
+    if MANIFEST_NAME not in files:
+        raise BadArchive(MANIFEST_NAME, "path", "no manifest in the folder", "add one")
+    manifest = load_manifest(inside(root, MANIFEST_NAME, MANIFEST_NAME).read_bytes())
+    items: list[Item] = []
+    media: list[MediaFile] = []
+    for entry in manifest.files:
+        if entry.kind in ("media", "file"):
+            media.append(_manifest_media(entry, root))
+            continue
+        inside(root, entry.path, MANIFEST_NAME)
+        context = _Context(root, entry.chat_started_at, tuple(items))
+        items.extend(_shifted(_parse_text(entry.kind, entry.path, context), entry.start))
+    listed = {MANIFEST_NAME} | {entry.path for entry in manifest.files}
+    ignored = tuple(f for f in files if f not in listed)
+    return Archive("manifest", root, tuple(items), tuple(media), (), ignored)
+
+
+def read_archive(fmt: ArchiveFormat, root: Path, *, chat_started_at: time | None = None) -> Archive:
+    """Parse the export folder ``root`` of platform ``fmt``.
+
+    ``chat_started_at`` is the recording's local start time, needed for chat files
+    with wall-clock times; for Zoom it is otherwise taken from a ``recording.completed``
+    body in the folder, or from a local recording folder name ``YYYY-MM-DD HH.MM.SS …``.
+    """
+    if fmt == "manifest":
+        return _read_manifest(root)
+    return _read_platform(fmt, root, chat_started_at)
