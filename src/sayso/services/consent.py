@@ -169,20 +169,31 @@ def _dedupe(requests: Sequence[ConsentRequest]) -> list[ConsentRequest]:
     return list(seen.values())
 
 
+@dataclass(frozen=True)
+class _Stored:
+    """What a receipt needs of a stored event."""
+
+    event_id: str
+    log_index: int
+    salt: bytes
+    document: str
+
+
 def _rows_by_key(
     session: Session, requests: Sequence[ConsentRequest]
-) -> dict[tuple[str, str], ConsentEventRow]:
+) -> dict[tuple[str, str], _Stored]:
     keys = sorted({_key(r) for r in requests})
-    rows = session.execute(
-        select(ConsentEventRow).where(
-            pairs_superset(ConsentEventRow.principal_id, ConsentEventRow.idempotency_key, keys)
-        )
-    ).scalars()
+    rows = log_store.select_in(
+        session,
+        ConsentEventRow.__tablename__,
+        ("principal_id", "idempotency_key", "event_id", "log_index", "salt", "document"),
+        {"principal_id": sorted({p for p, _ in keys}), "idempotency_key": [k for _, k in keys]},
+    )
     wanted = set(keys)
     return {
-        (row.principal_id, row.idempotency_key): row
-        for row in rows
-        if (row.principal_id, row.idempotency_key) in wanted
+        (who, key): _Stored(event_id, log_index, bytes(salt), document)
+        for who, key, event_id, log_index, salt, document in rows
+        if (who, key) in wanted
     }
 
 
