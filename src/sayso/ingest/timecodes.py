@@ -7,18 +7,18 @@ from datetime import timedelta
 
 from sayso.ingest.errors import BadArchive
 
-_TIMESTAMP = re.compile(r"(?:(\d{1,3}):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,6}))?")
+_TIMESTAMP = re.compile(r"(?:(\d{1,3}):)?(\d{1,2}):(\d{1,2})[.,](\d{1,6})")
 
 
 def parse_timestamp(text: str, source: str, where: str) -> timedelta:
-    """``[H:]M:S[.fraction]`` as an offset; minutes and seconds must be under 60."""
+    """``[H:]M:S.fraction`` as an offset (WebVTT requires the fraction); minutes, seconds < 60."""
     match = _TIMESTAMP.fullmatch(text.strip())
     if match is None:
         raise BadArchive(source, where, "timestamp is not H:MM:SS.mmm", "fix or remove the cue")
     hours, minutes, seconds, fraction = match.groups()
     if int(minutes) > 59 or int(seconds) > 59:
         raise BadArchive(source, where, "timestamp has minutes or seconds over 59", "fix it")
-    micros = int((fraction or "0").ljust(6, "0"))
+    micros = int(fraction.ljust(6, "0"))
     return timedelta(
         hours=int(hours or 0), minutes=int(minutes), seconds=int(seconds), microseconds=micros
     )

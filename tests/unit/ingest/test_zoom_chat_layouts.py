@@ -7,13 +7,14 @@ from datetime import time, timedelta
 import pytest
 
 from sayso.ingest.errors import BadArchive
+from sayso.ingest.items import Item
 from sayso.ingest.textfile import decode
 from sayso.ingest.zoom_chat import parse_zoom_chat
 
 from .conftest import FIXTURES
 
 
-def _chat(name: str, started_at: time | None = time(10, 0)) -> list:  # type: ignore[type-arg]
+def _chat(name: str, started_at: time | None = time(10, 0)) -> list[Item]:
     return parse_zoom_chat(decode((FIXTURES / name).read_bytes(), name), name, started_at)
 
 
