@@ -12,6 +12,7 @@ from sayso.cli import (
     org_cmds,
     policy_cmds,
     receipt_cmds,
+    scenario_cmds,
     serve_cmds,
 )
 
@@ -29,6 +30,7 @@ app.add_typer(policy_cmds.notice_app, name="notice")
 app.add_typer(log_cmds.app, name="log")
 app.add_typer(receipt_cmds.app, name="receipt")
 app.add_typer(keys_cmds.app, name="keys")
+app.add_typer(scenario_cmds.app, name="scenario")
 demo_cmds.register(app)
 serve_cmds.register(app)
 
