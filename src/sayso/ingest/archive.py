@@ -108,7 +108,7 @@ def _folder_start(root: Path) -> time | None:
         match = _LOCAL_FOLDER.match(part)
         if match is not None:
             hour, minute, second = (int(g) for g in match.groups())
-            return time(hour, minute, second)
+            return time(hour, minute, second) if hour < 24 and minute < 60 and second < 60 else None
     return None
 
 
