@@ -26,6 +26,7 @@ class Rule:
 
     name: str
     roles: frozenset[Role] | None
+    denied: str = ""  # what to tell a credential of another role, in plain words
 
     def check(self, principal: Principal | None) -> Principal | None:
         if self.roles is None:
@@ -33,7 +34,7 @@ class Rule:
         if principal is None:
             raise Unauthenticated("sign in, or send a token as `Authorization: Bearer …`")
         if principal.role not in self.roles:
-            raise NotAllowed(f"this needs a {self.name} credential")
+            raise NotAllowed(self.denied or f"this needs a {self.name} credential")
         return principal
 
 

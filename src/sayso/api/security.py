@@ -17,11 +17,18 @@ from sayso.errors import Unauthenticated
 from sayso.services.access import Principal, Role
 
 PUBLIC = Rule("public", None)
-PARTICIPANT = Rule("participant", frozenset({Role.PARTICIPANT}))
-GUEST_LINK = Rule("guest link", frozenset({Role.GUEST}))
-ADMIN = Rule("admin", frozenset({Role.ADMIN}))
-HOST_OR_ADMIN = Rule("host or admin", frozenset({Role.HOST, Role.ADMIN}))
-ANY_STAFF = Rule("admin, host or export", frozenset({Role.HOST, Role.ADMIN, Role.EXPORT}))
+PARTICIPANT = Rule(
+    "participant",
+    frozenset({Role.PARTICIPANT}),
+    "this is for the invited person only: open your own invitation link",
+)
+GUEST_LINK = Rule("guest link", frozenset({Role.GUEST}), "this needs a meeting's guest link")
+ADMIN = Rule("admin", frozenset({Role.ADMIN}), "this is for the org's admins: sign in as one")
+HOST_OR_ADMIN = Rule(
+    "host or admin",
+    frozenset({Role.HOST, Role.ADMIN}),
+    "this is for the meeting's host or the org's admins: sign in as one",
+)
 
 _bearer = HTTPBearer(
     auto_error=False,
