@@ -6,10 +6,10 @@ import argparse
 import time
 from dataclasses import replace
 
-from bench import ledger_append, log_proofs, receipt_sign
+from bench import api_consent_write, ledger_append, log_proofs, receipt_sign
 from bench.report import Reporter, note
 
-BENCHES = ("ledger_append", "receipt_sign", "log_proofs")
+BENCHES = ("ledger_append", "receipt_sign", "log_proofs", "api_consent_write")
 
 
 def _args() -> argparse.Namespace:
@@ -38,6 +38,10 @@ def main() -> None:
     if "log_proofs" in chosen:
         cfg = log_proofs.QUICK if args.quick else log_proofs.FULL
         log_proofs.run(cfg if args.events is None else replace(cfg, events=args.events), reporter)
+    if "api_consent_write" in chosen:
+        api_consent_write.run(
+            api_consent_write.QUICK if args.quick else api_consent_write.FULL, reporter
+        )
     note(f"bench: done in {time.perf_counter() - started:.1f} s")
 
 
