@@ -31,6 +31,13 @@ class Settings(BaseSettings):
         description="The origin line of this deployment's log checkpoints (C2SP tlog-checkpoint).",
     )
 
+    data_dir: Path | None = Field(
+        default=None,
+        description=(
+            "Where ingested segment tables are kept. Default: <database dir>/data for "
+            "SQLite, ./var/data otherwise."
+        ),
+    )
     public_url: str | None = Field(
         default=None,
         description=(
@@ -51,6 +58,11 @@ class Settings(BaseSettings):
     rate_limit_join: str = Field(
         default="30/minute", description="Join and guest-link uses allowed per client address."
     )
+
+    def resolved_data_dir(self) -> Path:
+        if self.data_dir is not None:
+            return self.data_dir
+        return self.resolved_key_file().parent / "data"
 
     def resolved_key_file(self) -> Path:
         """The key file path: explicit, or beside the SQLite file, or under ./var."""

@@ -42,6 +42,7 @@ def run(
                 "meeting_id": result.meeting_id,
                 "participants": result.participants,
                 "decisions": result.decisions,
+                "segments": result.segments,
             }
         )
         return

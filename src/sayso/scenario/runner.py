@@ -20,6 +20,7 @@ from sayso.ledger.models import Identity, Meeting, Org, Participant
 from sayso.scenario.model import Decision, Scenario
 from sayso.services import access, directory, meetings, participants, policies
 from sayso.services.context import Context
+from sayso.services.ingest import ingest
 from sayso.services.participants import Choice
 
 ALL_BY_CONSENT = "all-by-consent"
@@ -32,6 +33,7 @@ class ScenarioResult:
     meeting_id: str
     participants: dict[str, str]  # display name -> participant id
     decisions: int
+    segments: int | None = None  # from the archive, when the scenario names one
 
 
 def all_by_consent(catalogue: Catalogue, org: str) -> dict[str, object]:
@@ -76,9 +78,12 @@ def run_scenario(session: Session, ctx: Context, scenario: Scenario, base: Path)
     for offset, n, i, name, decision in plan:
         now["t"] = scenario.meeting.starts_at + offset
         _apply(session, clocked, people[name], meeting.id, decision, f"scenario:{n}:{i}")
-    return ScenarioResult(
-        org.id, meeting.id, {k: v.participant_id or "" for k, v in people.items()}, len(plan)
-    )
+    segments = None
+    if scenario.archive is not None:
+        folder = base / scenario.archive.path
+        segments = ingest(session, ctx, meeting.id, scenario.archive.format, folder).segments
+    ids = {k: v.participant_id or "" for k, v in people.items()}
+    return ScenarioResult(org.id, meeting.id, ids, len(plan), segments)
 
 
 def _apply(

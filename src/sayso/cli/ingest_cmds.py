@@ -1,0 +1,45 @@
+"""``sayso ingest``: a meeting's export folder into its segment table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sayso.cli.common import DB_DEFAULT, DbOption, JsonOption, friendly, out, print_json, work
+from sayso.services.ingest import FORMATS, ingest
+
+
+@friendly
+def ingest_cmd(
+    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help=f"One of {', '.join(FORMATS)}.")],
+    path: Annotated[Path, typer.Argument(help="The meeting's export folder (only read).")],
+    meeting: Annotated[str, typer.Option("--meeting", help="The meeting's id.")],
+    db: DbOption = DB_DEFAULT,
+    as_json: JsonOption = False,
+) -> None:
+    """Parse the export into segments, matched to the meeting's participants (fails closed)."""
+    with work(db) as (session, ctx):
+        result = ingest(session, ctx, meeting, fmt, path)
+    if as_json:
+        print_json(
+            {
+                "meeting_id": result.meeting_id,
+                "segments": result.segments,
+                "unattributed": result.unattributed,
+                "by_modality": result.by_modality,
+                "table": str(result.table_path),
+            }
+        )
+        return
+    kinds = ", ".join(f"{n} {m}" for m, n in sorted(result.by_modality.items()))
+    out.print(
+        f"{result.segments} segments ({kinds}); {result.unattributed} unattributed "
+        f"(left out of every export); table at {result.table_path}",
+        markup=False,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ingest")(ingest_cmd)
