@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 import yaml
 
+from sayso.api.openapi import render as render_openapi
 from sayso.cli.main import app
 from sayso.cli.reference import render
 from sayso.domain.catalogue import default_catalogue
@@ -48,3 +49,10 @@ def test_example_policy_is_valid() -> None:
     raw = yaml.safe_load((ROOT / "examples" / "acme-policy.yaml").read_text("utf-8"))
     policy = parse_policy(raw, default_catalogue())
     assert policy.purposes["recording"].basis == "legal_obligation"
+
+
+def test_committed_openapi_document_is_current() -> None:
+    committed = (ROOT / "docs" / "openapi.json").read_text("utf-8")
+    assert committed == render_openapi(), (
+        "run: .venv/bin/python -m sayso.api.openapi > docs/openapi.json"
+    )
