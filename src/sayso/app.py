@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
 from sayso.api import problems
 from sayso.api.routes import log, participant, staff
 from sayso.api.runtime import Runtime
+from sayso.api.schemas import ProblemOut
 from sayso.ledger.db import make_engine
 from sayso.services.context import Context
 from sayso.settings import Settings
@@ -45,4 +47,20 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     for router in (participant.router, staff.router, log.router):
         app.include_router(router, prefix=API)
     pages.mount(app)
+    _document_problems(app)
     return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    """Every error answer refers to one ProblemOut schema instead of repeating it."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = build()
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas["ProblemOut"] = ProblemOut.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -338,7 +338,7 @@ class ProblemOut(BaseModel):
     rule: str | None = Field(default=None, description="For a rejected policy: the rule broken.")
 
 
-_PROBLEM_SCHEMA = ProblemOut.model_json_schema()
+PROBLEM_REF = "#/components/schemas/ProblemOut"  # app.py adds ProblemOut to the components
 _PROBLEM_TEXT = {
     400: "The body could not be read (not JSON).",
     401: "No credential, or an unknown, expired or revoked one.",
@@ -355,7 +355,7 @@ def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {
         code: {
             "description": _PROBLEM_TEXT[code],
-            "content": {"application/problem+json": {"schema": _PROBLEM_SCHEMA}},
+            "content": {"application/problem+json": {"schema": {"$ref": PROBLEM_REF}}},
         }
         for code in codes
     }
