@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from json.encoder import encode_basestring
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -63,7 +65,6 @@ _CANONICAL = json.JSONEncoder(
     sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
 )
 _URLSAFE = bytes.maketrans(b"+/", b"-_")
-_RECORD_SLOT = '"record":null'
 
 
 def _b64url(data: bytes) -> bytes:
@@ -92,16 +93,61 @@ class ReceiptSigner:
 
 
 def _payload_json(payload: Mapping[str, Any], record_json: str | None) -> bytes:
-    """``canonical_json(payload)``, without encoding the record again when its JSON is known."""
-    if record_json is None:
+    """``canonical_json(payload)``; a receipt payload with its record's JSON given is
+    written out field by field (sorted keys, as canonical_json would), record as is."""
+    if record_json is None or payload.keys() != _FIELDS:
         return _CANONICAL.encode(payload).encode()
-    rest = {key: value for key, value in payload.items() if key != "record"}
-    rest["record"] = None
-    text = _CANONICAL.encode(rest)
-    # Keys are sorted and JSON strings escape their quotes, so a single match is the slot.
-    if text.count(_RECORD_SLOT) != 1:
+    note, proof, issued = payload["checkpoint"], payload["inclusion_proof"], payload["issued_at"]
+    index, salt, version = payload["log_index"], payload["salt"], payload["v"]
+    try:
+        hashes = ",".join(proof) if isinstance(proof, list) else None  # str items only
+    except TypeError:
+        hashes = None
+    plain = type(index) is int and type(version) is int and _all_str((note, issued, salt))
+    if hashes is None or not plain or not _written_as_is(hashes):
         return _CANONICAL.encode(payload).encode()
-    return text.replace(_RECORD_SLOT, '"record":' + record_json).encode()
+    return "".join(
+        (
+            '{"checkpoint":',
+            _encoded_note(note),
+            ',"inclusion_proof":',
+            '["' + '","'.join(proof) + '"]' if proof else "[]",
+            ',"issued_at":',
+            encode_basestring(issued),
+            ',"log_index":',
+            str(index),
+            ',"record":',
+            record_json,
+            ',"salt":',
+            encode_basestring(salt),
+            ',"v":',
+            str(version),
+            "}",
+        )
+    ).encode()
+
+
+def _all_str(values: Sequence[object]) -> bool:
+    return all(isinstance(v, str) for v in values)
+
+
+# What JSON escapes in a string (canonical_json keeps other characters, ASCII or not).
+_ESCAPED = bytes(range(0x20)) + b'"\\'
+
+
+def _written_as_is(text: str) -> bool:
+    """Whether JSON writes ``text`` between quotes unchanged (base64 always is)."""
+    data = text.encode()
+    return len(data.translate(None, _ESCAPED)) == len(data)
+
+
+@functools.lru_cache(maxsize=4)
+def _encoded_note(note: str) -> str:
+    """A batch's receipts share one checkpoint note: encode it once."""
+    return encode_basestring(note)
+
+
+_FIELDS = {"checkpoint", "inclusion_proof", "issued_at", "log_index", "record", "salt", "v"}
 
 
 def receipt_payload(

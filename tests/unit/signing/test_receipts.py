@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import given
+from hypothesis import strategies as st
 from joserfc import jws
 from joserfc.jwk import OKPKey
 
@@ -20,6 +22,7 @@ from sayso.signing.receipts import (
     ALG,
     TYP,
     ReceiptSigner,
+    _payload_json,
     commitment,
     receipt_payload,
     verify_receipt,
@@ -93,3 +96,38 @@ def test_a_signed_receipt_verifies_and_a_changed_one_does_not(key: Ed25519Privat
     forged = ".".join([header, altered.rstrip(b"=").decode(), signature])
     with pytest.raises(ReceiptInvalid, match="signature"):
         verify_receipt(forged, keys)
+
+
+odd = st.lists(st.sampled_from(['"', "\\", "\n", "\x00", "é", "\u2028", "a", "}", "'"])).map(
+    "".join
+)
+
+
+@given(note=odd, issued=odd, salt=odd, proof=st.lists(odd, max_size=4), index=st.integers())
+def test_the_receipt_json_is_canonical_json_whatever_the_text(
+    note: str, issued: str, salt: str, proof: list[str], index: int
+) -> None:
+    record = {**RECORD, "controller": note}
+    payload = {
+        "v": 1,
+        "record": record,
+        "salt": salt,
+        "log_index": index,
+        "inclusion_proof": proof,
+        "checkpoint": note,
+        "issued_at": issued,
+    }
+    stored = canonical_json(record).decode()
+    assert _payload_json(payload, stored) == canonical_json(payload)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"log_index": True}, {"v": 1.0}, {"inclusion_proof": ("a",)}, {"extra": 1}, {"salt": None}],
+)
+def test_an_unusual_payload_is_still_canonical_json(
+    key: Ed25519PrivateKey, change: dict[str, Any]
+) -> None:
+    payload = _payload(key, RECORD) | change
+    stored = canonical_json(payload["record"]).decode()
+    assert _payload_json(payload, stored) == canonical_json(payload)
