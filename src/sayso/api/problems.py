@@ -12,7 +12,9 @@ from starlette.exceptions import HTTPException
 
 from sayso.errors import (
     Conflict,
+    DatabaseError,
     InvalidInput,
+    KeyFileError,
     LogCorrupt,
     NotAllowed,
     NotFound,
@@ -41,6 +43,8 @@ STATUS: dict[type[SaysoError], int] = {
     ReceiptInvalid: 422,
     RateLimited: 429,
     LogCorrupt: 500,
+    DatabaseError: 503,
+    KeyFileError: 500,
 }
 TITLES = {
     401: "Not signed in",
@@ -51,6 +55,7 @@ TITLES = {
     422: "Invalid request",
     429: "Too many requests",
     500: "Server error",
+    503: "Unavailable",
 }
 
 

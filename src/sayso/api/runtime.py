@@ -17,6 +17,7 @@ from sayso.ledger.db import unit_of_work
 from sayso.services import access
 from sayso.services.access import Principal, Role
 from sayso.services.context import Context
+from sayso.services.group_commit import ConsentWriter
 from sayso.settings import Settings
 
 
@@ -44,6 +45,7 @@ class Runtime:
         self.engine = engine
         self.ctx = ctx
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.writer = ConsentWriter(engine, ctx)  # group commit for consent writes
 
     @contextmanager
     def work(

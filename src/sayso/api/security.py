@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from sayso.api.runtime import Rule, Runtime
 from sayso.errors import Unauthenticated
 from sayso.services.access import Principal, Role
+from sayso.services.consent import Receipt
+from sayso.services.group_commit import Plan
 
 PUBLIC = Rule("public", None)
 PARTICIPANT = Rule(
@@ -50,6 +52,12 @@ class Caller:
             if who is None:
                 raise Unauthenticated("sign in, or send a token as `Authorization: Bearer …`")
             yield session, who
+
+    def write(self, plan: Plan) -> list[Receipt]:
+        """A consent write through the group-commit writer: durable when this returns."""
+        if not self.secret:
+            raise Unauthenticated("sign in, or send a token as `Authorization: Bearer …`")
+        return self.runtime.writer.submit(self.secret, self.rule.check, plan)
 
     @contextmanager
     def public(self, *, readonly: bool = True) -> Iterator[Session]:

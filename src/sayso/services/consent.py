@@ -7,7 +7,7 @@ import json
 import os
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session
@@ -117,6 +117,23 @@ def append_decisions(
     and the log, with one signed checkpoint for the batch; no receipts."""
     for request in requests:
         _authorise(actor, request)
+    return _append_authorised(session, ctx, requests)
+
+
+def record_for_many(
+    session: Session, ctx: Context, batch: Sequence[tuple[Actor, ConsentRequest]]
+) -> list[Receipt]:
+    """Decisions of several participants in one append (one checkpoint), each request
+    authorised against its own participant: the API's group commit uses this."""
+    for actor, request in batch:
+        _authorise(actor, request)
+    requests = [r for _, r in batch]
+    return _receipts(session, ctx, requests, _append_authorised(session, ctx, requests))
+
+
+def _append_authorised(
+    session: Session, ctx: Context, requests: Sequence[ConsentRequest]
+) -> Written:
     size = log_store.lock_head(session)  # before the idempotency check: no race on keys
     replays = _replays(session, requests)
     fresh = _dedupe([r for r in requests if _key(r) not in replays])
@@ -501,6 +518,6 @@ def _receipts(
         record = json.loads(row.document)
         payload = receipt_payload(record, row.salt, row.log_index, proof, note, ctx.clock())
         token = signer.sign(payload, row.document)  # the stored document is canonical JSON
-        receipt = Receipt(row.event_id, row.log_index, token, payload)
-        out.append(replace(receipt, replayed=_key(request) in written.replays))
+        replayed = _key(request) in written.replays
+        out.append(Receipt(row.event_id, row.log_index, token, payload, replayed))
     return out

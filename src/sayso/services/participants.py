@@ -112,6 +112,19 @@ def decide(
     idempotency_key: str,
 ) -> list[Receipt]:
     """Record the yes and no answers given on the decide page (one batch, one checkpoint)."""
+    requests = plan_decide(session, ctx, principal, meeting_id, choices, idempotency_key)
+    return record_decisions(session, ctx, principal.actor(), requests)
+
+
+def plan_decide(
+    session: Session,
+    ctx: Context,
+    principal: Principal,
+    meeting_id: str,
+    choices: list[Choice],
+    idempotency_key: str,
+) -> list[ConsentRequest]:
+    """The requests ``decide`` would record, checked, without writing anything."""
     me = _me(principal)
     meeting = meeting_service.meeting_for(session, principal, meeting_id)
     if not choices:
@@ -131,7 +144,7 @@ def decide(
         )
         for c in choices
     ]
-    return record_decisions(session, ctx, principal.actor(), requests)
+    return requests
 
 
 def act(
@@ -145,6 +158,23 @@ def act(
     indication_method: str = "web",
 ) -> list[Receipt]:
     """Pause, resume or withdraw; with no purposes, every purpose it applies to now."""
+    requests = plan_act(
+        session, ctx, principal, meeting_id, action, purposes, idempotency_key, indication_method
+    )
+    return record_decisions(session, ctx, principal.actor(), requests)
+
+
+def plan_act(
+    session: Session,
+    ctx: Context,
+    principal: Principal,
+    meeting_id: str,
+    action: EventType,
+    purposes: list[str] | None,
+    idempotency_key: str,
+    indication_method: str = "web",
+) -> list[ConsentRequest]:
+    """The request ``act`` would record, checked, without writing anything."""
     if action not in (EventType.PAUSE, EventType.RESUME, EventType.WITHDRAW):
         raise InvalidInput("the action must be pause, resume or withdraw")
     view = meeting_view(session, ctx, principal, meeting_id)
@@ -159,7 +189,7 @@ def act(
         idempotency_key=idempotency_key,
         indication_method=indication_method,
     )
-    return record_decisions(session, ctx, principal.actor(), [request])
+    return [request]
 
 
 def _applies(rows: list[Standing], action: EventType) -> list[str]:

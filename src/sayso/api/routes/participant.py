@@ -49,27 +49,24 @@ def decide(meeting_id: str, body: schemas.DecisionsIn, caller: Me) -> list[schem
         Choice(c.purpose, c.answer == "yes", tuple(c.modalities) if c.modalities else None, "api")
         for c in body.choices
     ]
-    with caller.work() as (session, me):
-        receipts = participants.decide(
-            session, caller.runtime.ctx, me, meeting_id, choices, body.idempotency_key
+    ctx = caller.runtime.ctx
+    receipts = caller.write(
+        lambda session, me: participants.plan_decide(
+            session, ctx, me, meeting_id, choices, body.idempotency_key
         )
+    )
     return [views.receipt(r) for r in receipts]
 
 
 def _act(
     meeting_id: str, body: schemas.ActionIn, caller: Caller, action: EventType
 ) -> list[schemas.ReceiptOut]:
-    with caller.work() as (session, me):
-        receipts = participants.act(
-            session,
-            caller.runtime.ctx,
-            me,
-            meeting_id,
-            action,
-            body.purposes,
-            body.idempotency_key,
-            "api",
+    ctx = caller.runtime.ctx
+    receipts = caller.write(
+        lambda session, me: participants.plan_act(
+            session, ctx, me, meeting_id, action, body.purposes, body.idempotency_key, "api"
         )
+    )
     return [views.receipt(r) for r in receipts]
 
 

@@ -1,0 +1,115 @@
+"""Group commit: concurrent consent writes share one transaction and one checkpoint,
+and one bad request never fails another's."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import func, select
+
+from sayso.api.security import PARTICIPANT
+from sayso.errors import InvalidInput
+from sayso.ledger.db import unit_of_work
+from sayso.ledger.models import CheckpointRow, Meeting
+from sayso.services import access, meetings, participants
+from sayso.services.consent import Receipt
+from sayso.services.group_commit import ConsentWriter
+from sayso.services.meetings import Invitee
+from sayso.services.participants import Choice
+from sayso.signing.receipts import verify_receipt
+from tests.api.conftest import Api
+
+N = 6
+
+
+def _invitees(api: Api) -> tuple[str, list[str]]:
+    with unit_of_work(api.engine) as session:
+        admin = access.resolve(session, api.ctx, api.demo.admin_token)
+        people = [Invitee(f"Person {i}", f"p{i}@example.org") for i in range(N)]
+        done = meetings.schedule(session, api.ctx, admin, "Town hall", api.ctx.clock(), people)
+        meetings.restrict(
+            session, api.ctx, admin, "ai_training", session.get(Meeting, done.meeting.id)
+        )
+        return done.meeting.id, [i.secret for i in done.invitations]
+
+
+def _checkpoints(api: Api) -> int:
+    with unit_of_work(api.engine, readonly=True) as session:
+        return int(session.execute(select(func.count()).select_from(CheckpointRow)).scalar_one())
+
+
+def _run_held_back(writer: ConsentWriter, jobs: list[Callable[[], list[Receipt]]]) -> list[object]:
+    """Queue every job before the writer starts, so they meet in one batch."""
+    results: list[object] = [None] * len(jobs)
+
+    def call(i: int) -> None:
+        try:
+            results[i] = jobs[i]()
+        except Exception as exc:  # the test inspects what each caller got
+            results[i] = exc
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(len(jobs))]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 10
+    while writer.waiting < len(jobs) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    writer.start()
+    for t in threads:
+        t.join(timeout=30)
+    writer.close()
+    return results
+
+
+def _job(
+    api: Api, writer: ConsentWriter, meeting_id: str, secret: str, purpose: str
+) -> Callable[[], list[Receipt]]:
+    choice = [Choice(purpose, True)]
+    return lambda: writer.submit(
+        secret,
+        PARTICIPANT.check,
+        lambda s, me: participants.plan_decide(s, api.ctx, me, meeting_id, choice, "k"),
+    )
+
+
+def test_concurrent_writes_share_one_checkpoint_and_each_gets_its_own_receipt(api: Api) -> None:
+    meeting_id, secrets = _invitees(api)
+    writer = ConsentWriter(api.engine, api.ctx, autostart=False)
+    before = _checkpoints(api)
+    results = _run_held_back(
+        writer, [_job(api, writer, meeting_id, s, "recording") for s in secrets]
+    )
+    assert _checkpoints(api) == before + 1  # one transaction, one signed checkpoint
+    keys = {e.kid: e.public for e in api.ctx.keyring.entries}
+    owners = set()
+    for result in results:
+        assert isinstance(result, list)
+        [receipt] = result
+        owners.add(verify_receipt(receipt.jws, keys).record["principal_id"])
+    assert len(owners) == N  # each caller got a receipt for their own decision
+
+
+def test_one_bad_request_in_a_batch_fails_alone(api: Api) -> None:
+    meeting_id, secrets = _invitees(api)
+    writer = ConsentWriter(api.engine, api.ctx, autostart=False)
+    jobs = [_job(api, writer, meeting_id, s, "recording") for s in secrets]
+    jobs[2] = _job(api, writer, meeting_id, secrets[2], "ai_training")  # turned off: refused
+    results = _run_held_back(writer, jobs)
+    assert isinstance(results[2], InvalidInput)
+    assert "turned off" in str(results[2])
+    assert all(isinstance(r, list) and len(r) == 1 for i, r in enumerate(results) if i != 2)
+
+
+def test_a_missing_or_wrong_credential_is_refused_by_the_writer(api: Api) -> None:
+    meeting_id, _ = _invitees(api)
+    writer = ConsentWriter(api.engine, api.ctx)
+    try:
+        with pytest.raises(Exception, match="unknown, expired or revoked"):
+            _job(api, writer, meeting_id, "not-a-secret", "recording")()
+        with pytest.raises(Exception, match="invited person only"):
+            _job(api, writer, meeting_id, api.demo.admin_token, "recording")()
+    finally:
+        writer.close()
