@@ -28,6 +28,7 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        runtime.writer.close()
         engine.dispose()
 
     app = FastAPI(
