@@ -119,7 +119,8 @@ _sha256 = hashlib.sha256
 def _check_entry(index: int, event: tuple[Any, ...], leaf: tuple[Any, ...]) -> bytes:
     """The entry's leaf hash, once the event matches its commitment and its document."""
     document, salt = event[7], event[8]
-    digest = _sha256(bytes(salt) + document.encode()).digest()
+    data = document.encode() if isinstance(document, str) else bytes(document)
+    digest = _sha256(bytes(salt) + data).digest()
     hashed = _sha256(b"\x00" + digest).digest()
     if digest != bytes(leaf[2]):
         raise LogCorrupt(

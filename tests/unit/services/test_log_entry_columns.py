@@ -33,7 +33,8 @@ odd_text = st.lists(
 
 
 def _row(when: datetime, sqlite_store: bool, **text: str) -> tuple[Any, ...]:
-    """An event_page row as the store returns it, with the document Sayso wrote."""
+    """An event_page row as the store returns it (SQLite: time as text, document as
+    bytes), with the document Sayso wrote."""
     event = make_event(
         EventType.GRANT,
         text.get("principal", "p-1"),
@@ -56,7 +57,7 @@ def _row(when: datetime, sqlite_store: bool, **text: str) -> tuple[Any, ...]:
         doc["scope"],
         doc["event_type"],
         stored_time,
-        canonical_json(doc).decode(),
+        canonical_json(doc) if sqlite_store else canonical_json(doc).decode(),
         b"salt",
     )
 
