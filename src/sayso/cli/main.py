@@ -7,6 +7,7 @@ import typer
 from sayso.cli import (
     db_cmds,
     demo_cmds,
+    export_cmds,
     ingest_cmds,
     keys_cmds,
     log_cmds,
@@ -35,6 +36,7 @@ app.add_typer(scenario_cmds.app, name="scenario")
 demo_cmds.register(app)
 serve_cmds.register(app)
 ingest_cmds.register(app)
+export_cmds.register(app)
 
 
 if __name__ == "__main__":

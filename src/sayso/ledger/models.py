@@ -260,6 +260,11 @@ class ExportRow(Base):
     status: Mapped[str] = mapped_column(String(16))  # current | flagged
     location: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The log checkpoint every decision of the export was taken under.
+    checkpoint_size: Mapped[int] = mapped_column(BigInteger, default=0)
+    items_kept: Mapped[int] = mapped_column(Integer, default=0)
+    items_withheld: Mapped[int] = mapped_column(Integer, default=0)
+    flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class ExportSubject(Base):

@@ -7,6 +7,7 @@ ingesting the same folder again gives the same table.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -73,7 +74,31 @@ def ingest(session: Session, ctx: Context, meeting_id: str, fmt: str, root: Path
     )
     path = segments_path(ctx, meeting.id)
     _write_atomically(table, path)
+    _write_source(path, fmt, root)
     return _result(meeting.id, table, path)
+
+
+def _write_source(table_path: Path, fmt: str, root: Path) -> None:
+    """Where the archive lies (exports read its files again to redact them)."""
+    side = table_path.with_suffix(".source.json")
+    tmp = side.with_name(f".{side.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"format": fmt, "root": str(root.resolve())}), "utf-8")
+    tmp.replace(side)
+
+
+@dataclass(frozen=True)
+class ArchiveSource:
+    format: str
+    root: Path
+
+
+def archive_source(ctx: Context, meeting_id: str) -> ArchiveSource:
+    side = segments_path(ctx, meeting_id).with_suffix(".source.json")
+    try:
+        doc = json.loads(side.read_text("utf-8"))
+        return ArchiveSource(str(doc["format"]), Path(doc["root"]))
+    except (OSError, ValueError, KeyError):
+        raise NotFound("this meeting has no ingested archive; run `sayso ingest` first") from None
 
 
 def _with_length(root: Path, media: MediaFile) -> MediaFile:

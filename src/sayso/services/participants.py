@@ -189,6 +189,8 @@ def plan_act(
         idempotency_key=idempotency_key,
         indication_method=indication_method,
     )
+    if action is EventType.WITHDRAW:  # in the same unit of work as the withdrawal itself
+        flag_exports(session, ctx, request.principal_id, list(chosen))
     return [request]
 
 
@@ -267,3 +269,22 @@ def receipt_for(session: Session, ctx: Context, principal: Principal, record_id:
         json.loads(row.document), row.salt, row.log_index, proof, checkpoint.note, ctx.clock()
     )
     return Receipt(row.event_id, row.log_index, ReceiptSigner(ctx.keyring).sign(payload), payload)
+
+
+def flag_exports(session: Session, ctx: Context, participant_id: str, purposes: list[str]) -> int:
+    """A withdrawal marks every current export of those purposes holding the person's content."""
+    rows = session.execute(
+        select(ExportRow)
+        .join(ExportSubject, ExportSubject.export_id == ExportRow.id)
+        .where(
+            ExportSubject.participant_id == participant_id,
+            ExportRow.purpose.in_(purposes),
+            ExportRow.status == "current",
+        )
+    ).scalars()
+    flagged = 0
+    for row in rows:
+        row.status = "flagged"
+        row.flagged_at = ctx.clock()
+        flagged += 1
+    return flagged

@@ -1,0 +1,1 @@
+"""Exports: the manifest and dataset card of a consented dataset (pure, no database)."""

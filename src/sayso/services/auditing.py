@@ -1,0 +1,212 @@
+"""``sayso audit DIR``: check an export from the log up, without the gate.
+
+For every item of the manifest: the consent record that allowed it is in the log
+under the export's checkpoint (inclusion proof from the stored event, not from the
+derived state), and ``decide`` over the logged events re-derives the same decision.
+Then the content: no withheld cue is in an exported transcript. Each mismatch is a
+violation, named without personal data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sayso.domain.decision import Restriction, Segment, decide
+from sayso.domain.fold import fold_events
+from sayso.domain.policy import Policy
+from sayso.domain.records import ConsentEvent, ConsentRecord
+from sayso.errors import NotFound
+from sayso.exports import manifest
+from sayso.ingest.textfile import read_lines
+from sayso.ingest.vtt import parse_cues
+from sayso.ledger import log_store
+from sayso.ledger.models import ConsentEventRow, LogLeaf, Meeting
+from sayso.ledger.models import Restriction as RestrictionRow
+from sayso.services import policies
+from sayso.services.context import Context
+from sayso.services.exporting_files import NO_REDACTOR
+from sayso.services.ingest import archive_source, load_segments, meeting_people
+from sayso.transparency import ProofError, inclusion_proof, leaf_hash, verify_inclusion
+
+
+@dataclass
+class AuditReport:
+    checked: int = 0
+    violations: list[str] = field(default_factory=list)
+
+    def fail(self, text: str) -> None:
+        self.violations.append(text)
+
+
+def audit(session: Session, ctx: Context, folder: Path) -> AuditReport:
+    table = manifest.read(folder)
+    facts = manifest.facts_of(table)
+    report = AuditReport()
+    at = datetime.fromisoformat(str(facts["decided_at"]))
+    size = int(facts["checkpoint_size"])
+    root = log_store.checkpoint_at(session, size).root
+    rows = table.to_pylist()
+    for meeting_id in sorted({str(r["meeting_id"]) for r in rows}):
+        mine = [r for r in rows if r["meeting_id"] == meeting_id]
+        _audit_meeting(session, ctx, facts, meeting_id, mine, at, size, bytes(root), report)
+    _audit_content(ctx, folder, rows, report)
+    return report
+
+
+def _audit_meeting(
+    session: Session,
+    ctx: Context,
+    facts: dict[str, Any],
+    meeting_id: str,
+    rows: list[dict[str, Any]],
+    at: datetime,
+    size: int,
+    root: bytes,
+    report: AuditReport,
+) -> None:
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFound("the export names a meeting this ledger does not hold")
+    export_id = str(rows[0]["export_id"])
+    people = {
+        manifest.pseudonym(export_id, pid): pid for pid in meeting_people(session, meeting_id)
+    }
+    version = int(facts["policy_versions"][meeting.org_id])
+    policy = policies.policy_version(session, meeting.org_id, version).policy
+    records = _logged_records(session, list(people.values()), size)
+    restrictions = _restrictions(session, meeting.org_id)
+    proved: set[int] = set()
+    segments = load_segments(ctx, meeting_id)
+    private_ids = set(segments.filter(segments.column("private")).column("segment_id").to_pylist())
+    for row in rows:
+        report.checked += 1
+        who = people.get(row["participant"]) if row["participant"] else None
+        if row["participant"] and who is None:
+            report.fail(f"item {row['segment_id']}: its participant is not in the meeting")
+            continue
+        _check_decision(
+            row, who, meeting, policy, records, restrictions, facts, at, report, private_ids
+        )
+        index = row["log_index"]
+        if row["allowed"] and index is not None and index not in proved:
+            _check_inclusion(session, row, size, root, report)
+            proved.add(index)
+
+
+def _logged_records(session: Session, people: list[str], size: int) -> list[ConsentRecord]:
+    """Records folded from the logged events themselves (not the derived state table)."""
+    rows = session.execute(
+        select(ConsentEventRow.document, ConsentEventRow.log_index).where(
+            ConsentEventRow.principal_id.in_(people), ConsentEventRow.log_index < size
+        )
+    ).all()
+    return fold_events(ConsentEvent.from_document(json.loads(doc), idx) for doc, idx in rows)
+
+
+def _restrictions(session: Session, org_id: str) -> list[Restriction]:
+    rows = session.execute(select(RestrictionRow).where(RestrictionRow.org_id == org_id)).scalars()
+    return [Restriction(r.purpose, r.meeting_id) for r in rows]
+
+
+def _check_decision(
+    row: dict[str, Any],
+    who: str | None,
+    meeting: Meeting,
+    policy: Policy,
+    records: list[ConsentRecord],
+    restrictions: list[Restriction],
+    facts: dict[str, Any],
+    at: datetime,
+    report: AuditReport,
+    private_ids: set[str],
+) -> None:
+    segment = Segment(
+        meeting.org_id,
+        meeting.id,
+        who,
+        row["modality"],
+        row["start"],
+        row["end"],
+        meeting.series_id,
+    )
+    private = row["reason"] == "private_message"
+    if private:
+        segment = Segment(
+            segment.org_id,
+            segment.meeting_id,
+            who,
+            segment.modality,
+            segment.t_start,
+            segment.t_end,
+            segment.series_id,
+            True,
+        )
+    want = decide(
+        records,
+        policy,
+        segment,
+        str(facts["purpose"]),
+        at,
+        restrictions=restrictions,
+        recipient=facts.get("recipient"),
+    )
+    if row["reason"] == NO_REDACTOR and want.allowed and not row["allowed"]:
+        return  # allowed, but left out because its file could not be redacted: fail closed
+    got = (row["allowed"], row["reason"], row["record_id"], row["log_index"])
+    expected = (want.allowed, want.reason.value, want.record_id, want.log_index)
+    if got != expected:
+        report.fail(
+            f"item {row['segment_id']} ({row['source']}, {row['location']}): the manifest says "
+            f"{row['reason']}, the log says {want.reason.value}"
+        )
+
+
+def _check_inclusion(
+    session: Session, row: dict[str, Any], size: int, root: bytes, report: AuditReport
+) -> None:
+    event = session.get(ConsentEventRow, row["record_id"])
+    leaf = session.get(LogLeaf, row["log_index"])
+    where = f"item {row['segment_id']}: record at log index {row['log_index']}"
+    if event is None or leaf is None or event.log_index != row["log_index"]:
+        report.fail(f"{where} is not in the log")
+        return
+    commitment = hashlib.sha256(bytes(event.salt) + event.document.encode()).digest()
+    proof = inclusion_proof(event.log_index, size, log_store.DbNodeSource(session))
+    try:
+        verify_inclusion(leaf_hash(commitment), event.log_index, size, proof, root)
+    except ProofError:
+        report.fail(f"{where} is not included under the export's checkpoint")
+
+
+def _audit_content(
+    ctx: Context, folder: Path, rows: list[dict[str, Any]], report: AuditReport
+) -> None:
+    """No withheld cue's text is in an exported transcript."""
+    by_output: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_output.setdefault(f"{row['meeting_id']}/{row['source']}", []).append(row)
+    for target, items in sorted(by_output.items()):
+        if not target.lower().endswith(".vtt") or not (folder / target).is_file():
+            continue
+        source = archive_source(ctx, items[0]["meeting_id"]).root / items[0]["source"]
+        withheld = {r["location"] for r in items if not r["allowed"]}
+        exported = (folder / target).read_text("utf-8")
+        for text in _cue_texts(source, withheld):
+            if text and text in exported:
+                report.fail(f"{target}: holds the text of a withheld cue")
+
+
+def _cue_texts(source: Path, locations: set[str]) -> Iterator[str]:
+    text = "\n".join(line.text for line in read_lines(source, source.name))
+    for cue in parse_cues(text, source.name):
+        if cue.location in locations:
+            yield "\n".join(cue.lines).strip()
