@@ -1,0 +1,76 @@
+"""PCM audio (WAV): withheld samples set to digital silence in place, sample-exact.
+
+Packets are copied as they are, except those holding a withheld sample: in a copy of
+those, exactly the withheld samples' bytes are overwritten with the silence value.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import av
+
+from sayso.redact.containers import MediaPacket, to_samples
+from sayso.redact.errors import RedactError
+from sayso.redact.intervals import RangeCursor
+
+# codec: (bytes per sample, the byte of digital silence)
+_PCM: dict[str, tuple[int, int]] = {
+    "pcm_u8": (1, 0x80),
+    "pcm_s16le": (2, 0),
+    "pcm_s16be": (2, 0),
+    "pcm_s24le": (3, 0),
+    "pcm_s24be": (3, 0),
+    "pcm_s32le": (4, 0),
+    "pcm_s32be": (4, 0),
+    "pcm_f32le": (4, 0),
+    "pcm_f32be": (4, 0),
+    "pcm_f64le": (8, 0),
+    "pcm_f64be": (8, 0),
+}
+
+
+def is_pcm(codec: str) -> bool:
+    return codec in _PCM
+
+
+class PcmSilencer:
+    """Zeroes the withheld samples of each packet of one interleaved PCM stream."""
+
+    def __init__(
+        self, codec: str, channels: int, rate: int, ranges: list[tuple[int, int]], source: str
+    ) -> None:
+        if codec not in _PCM:
+            raise RedactError(source, f"unsupported PCM codec {codec}", "convert it to 16-bit PCM")
+        width, self._silence = _PCM[codec]
+        self._block = width * channels
+        self._rate = rate
+        self._cursor = RangeCursor(ranges)
+        self.replaced = 0
+
+    def push(self, packet: MediaPacket) -> list[MediaPacket]:
+        if packet.pts is None:
+            return [packet]
+        first = to_samples(packet.pts, Fraction(packet.time_base), self._rate, round_up=False)
+        stop = first + packet.size // self._block
+        parts = self._cursor.overlaps(first, stop)
+        if not parts:
+            return [packet]
+        data = bytearray(bytes(packet))
+        for start, end in parts:
+            lo, hi = (start - first) * self._block, (end - first) * self._block
+            data[lo:hi] = bytes([self._silence]) * (hi - lo)
+        self.replaced += 1
+        return [copy_timing(packet, bytes(data))]
+
+    def finish(self) -> list[MediaPacket]:
+        return []
+
+
+def copy_timing(packet: MediaPacket, data: bytes) -> MediaPacket:
+    """A new packet holding ``data`` with the timing and flags of ``packet``."""
+    new = av.Packet(data)
+    new.pts, new.dts, new.duration = packet.pts, packet.dts, packet.duration
+    new.time_base = packet.time_base
+    new.is_keyframe = packet.is_keyframe
+    return new
