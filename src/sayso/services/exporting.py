@@ -13,7 +13,8 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -22,10 +23,10 @@ from sqlalchemy.orm import Session
 
 from sayso.errors import InvalidInput
 from sayso.exports import card, manifest
-from sayso.ledger.models import ExportRow, ExportSubject
+from sayso.ledger.models import ExportRow, ExportSubject, Meeting
 from sayso.services import logs
 from sayso.services.context import Context
-from sayso.services.exporting_files import NO_REDACTOR, redact_source
+from sayso.services.exporting_files import NO_REDACTOR, SPAN, SPAN_MODALITY, redact_source
 from sayso.services.gating import Engine, gather, run_gate
 from sayso.services.ingest import archive_source, segments_path
 
@@ -62,13 +63,25 @@ def export(
     inputs = gather(session, ctx, meeting_ids)
     decided_at = checkpoint.created_at
     decided = run_gate(inputs, purpose=purpose, at=decided_at, recipient=recipient, engine=engine)
+    spans = _speech_spans(inputs.segments)
+    if spans.num_rows:
+        span_inputs = replace(inputs, segments=spans)
+        decided = pa.concat_tables(
+            [
+                decided,
+                run_gate(
+                    span_inputs, purpose=purpose, at=decided_at, recipient=recipient, engine=engine
+                ),
+            ]
+        )
     export_id = _export_id(ctx, purpose, recipient, meeting_ids, checkpoint.size)
     existing = session.get(ExportRow, export_id)
     work = out.parent / f".{out.name}.partial-{export_id[:12]}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     try:
-        outputs = _write_sources(ctx, decided, work, progress)
+        starts = {m: _meeting_start(session, m) for m in meeting_ids}
+        outputs = _write_sources(ctx, decided, work, starts, progress)
         decided = _fail_closed(decided, outputs)
         facts = card.CardFacts(
             export_id=export_id,
@@ -103,6 +116,42 @@ def export(
     return result
 
 
+def _meeting_start(session: Session, meeting_id: str) -> datetime:
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise InvalidInput("no such meeting")
+    return meeting.starts_at
+
+
+def _speech_spans(segments: pa.Table) -> pa.Table:
+    """One item per (media file, span of speech in the transcript): media are redacted by
+    these spans, each decided by the gate for the file's kind of content."""
+    rows = segments.to_pylist()
+    speech = [r for r in rows if r["modality"] == "transcript"]
+    out = []
+    for track in rows:
+        role = str(track["location"]).removeprefix("track ")
+        modality = SPAN_MODALITY.get(role)
+        if modality is None:
+            continue
+        for cue in speech:
+            if cue["meeting_id"] != track["meeting_id"]:
+                continue
+            if role == "participant_audio" and cue["participant_id"] != track["participant_id"]:
+                continue  # a person's own track: their own speech spans
+            key = f"{track['segment_id']}\x00{cue['segment_id']}".encode()
+            out.append(
+                {
+                    **cue,
+                    "segment_id": hashlib.sha256(key).hexdigest()[:32],
+                    "modality": modality,
+                    "source": track["source"],
+                    "location": f"{track['location']}{SPAN}{cue['location']}",
+                }
+            )
+    return pa.Table.from_pylist(out, schema=segments.schema)
+
+
 def _export_id(
     ctx: Context, purpose: str, recipient: str | None, meetings: Sequence[str], size: int
 ) -> str:
@@ -116,7 +165,11 @@ def _export_id(
 
 
 def _write_sources(
-    ctx: Context, decided: pa.Table, work: Path, progress: Progress | None
+    ctx: Context,
+    decided: pa.Table,
+    work: Path,
+    starts: dict[str, datetime],
+    progress: Progress | None,
 ) -> dict[tuple[str, str], str]:
     """Redact each source file of the decided segments into ``work``."""
     outputs: dict[tuple[str, str], str] = {}
@@ -131,7 +184,8 @@ def _write_sources(
         root = archive_source(ctx, meeting_id).root
         target = Path(meeting_id) / source
         (work / target).parent.mkdir(parents=True, exist_ok=True)
-        if redact_source(root / source, work / target, rows):
+        # Media offsets count from the recording's start: the meeting's start time.
+        if redact_source(root / source, work / target, rows, starts[meeting_id]):
             outputs[(meeting_id, source)] = target.as_posix()
     return outputs
 

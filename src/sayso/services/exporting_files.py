@@ -1,39 +1,89 @@
 """Write one source file of an export: only what the gate allowed, in the format it came in.
 
-Every kind of file has its own redactor; a file with no redactor is not exported at
-all (its items are left out with the reason ``no_redactor``): fail closed.
+Text files keep their allowed cues and messages (private messages never). Media are
+redacted by time: a per-participant track keeps only the spans the gate allowed for
+its owner; a mixed track and a speaker view lose every span where a withheld (or an
+unknown) person speaks. A gallery view or a shared screen is exported only when the
+gate allowed the whole file. A file with no redactor is not exported at all (its
+items are left out with the reason ``no_redactor``): fail closed.
 """
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from sayso.ingest.textfile import read_lines
-from sayso.ingest.vtt import parse_cues
+from sayso.ingest.textfile import decode
+from sayso.redact import (
+    Interval,
+    keep_locations,
+    keep_only,
+    redact_chat,
+    redact_video,
+    redact_vtt,
+    silence_speech,
+)
 
 NO_REDACTOR = "no_redactor"
 Row = dict[str, object]
+CHAT_SUFFIXES = ("meeting_saved_chat.txt", "newchat.txt", "_chat.txt")
+SPAN = " @ "  # a media item for one span of speech: "track mixed_audio @ cue 12"
+WHOLE_FILE_ROLES = (
+    "gallery_view",
+    "shared_screen",
+    "shared_screen_with_speaker_view",
+    "shared_screen_with_gallery_view",
+    "file",
+)
+# Which kind of content a media role's speech spans are decided for.
+SPAN_MODALITY = {"participant_audio": "audio", "mixed_audio": "audio", "speaker_view": "video"}
 
 
-def redact_source(src: Path, dst: Path, rows: Sequence[Row]) -> bool:
-    """Write the redacted copy; False when this kind of file cannot be redacted (yet)."""
+def redact_source(src: Path, dst: Path, rows: Sequence[Row], origin: datetime) -> bool:
+    """Write the redacted copy; False when this kind of file cannot be redacted."""
     name = src.name.lower()
+    allowed = {str(r["location"]) for r in rows if r["allowed"]}
     if name.endswith(".vtt"):
-        _redact_vtt(src, dst, {str(r["location"]) for r in rows if r["allowed"]})
+        text = decode(src.read_bytes(), src.name)
+        dst.write_text(redact_vtt(text, src.name, keep_locations(allowed)), "utf-8")
+        return True
+    if name.endswith(CHAT_SUFFIXES):
+        text = decode(src.read_bytes(), src.name)
+        dst.write_text(redact_chat(text, src.name, allowed).text, "utf-8")
+        return True
+    tracks = [r for r in rows if SPAN not in str(r["location"])]
+    if len(tracks) != 1:
+        return False
+    spans = [r for r in rows if SPAN in str(r["location"])]
+    return _redact_media(src, dst, tracks[0], spans, origin)
+
+
+def _redact_media(src: Path, dst: Path, track: Row, spans: Sequence[Row], origin: datetime) -> bool:
+    role = str(track["location"]).removeprefix("track ")
+    if role == "participant_audio":
+        keep_only(src, dst, _intervals([r for r in spans if r["allowed"]], origin))
+        return True
+    withheld = _intervals([r for r in spans if not r["allowed"]], origin)
+    if role == "mixed_audio":
+        silence_speech(src, dst, withheld)
+        return True
+    if role == "speaker_view":
+        redact_video(src, dst, withheld)
+        return True
+    if track["allowed"] and role in WHOLE_FILE_ROLES:
+        shutil.copyfile(src, dst)  # streams; the gate allowed the whole file
         return True
     return False
 
 
-def _redact_vtt(src: Path, dst: Path, keep: set[str]) -> None:
-    """Valid WebVTT holding only the kept cues, each exactly as it was written."""
-    lines = read_lines(src, src.name)
-    text = "\n".join(line.text for line in lines)
-    out = ["WEBVTT", ""]
-    for cue in parse_cues(text, src.name):
-        if cue.location not in keep:
-            continue
-        first = cue.line - 1 if cue.ident is not None else cue.line
-        block = [line.text for line in lines[first - 1 : cue.line + len(cue.lines)]]
-        out += [*block, ""]
-    dst.write_text("\n".join(out), "utf-8")
+def _intervals(rows: Sequence[Row], origin: datetime) -> list[Interval]:
+    out = []
+    for r in rows:
+        start, end = r["start"], r["end"]
+        assert isinstance(start, datetime)
+        assert isinstance(end, datetime)
+        if end > start:
+            out.append(Interval(max(start - origin, timedelta(0)), end - origin))
+    return out
