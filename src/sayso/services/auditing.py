@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +31,10 @@ from sayso.ingest.vtt import parse_cues
 from sayso.ledger import log_store
 from sayso.ledger.models import ConsentEventRow, LogLeaf, Meeting
 from sayso.ledger.models import Restriction as RestrictionRow
+from sayso.redact import DEFAULT_MARGIN, Interval, complement, leaked_samples, widen
 from sayso.services import policies
 from sayso.services.context import Context
-from sayso.services.exporting_files import NO_REDACTOR
+from sayso.services.exporting_files import NO_REDACTOR, SPAN
 from sayso.services.ingest import archive_source, load_segments, meeting_people
 from sayso.transparency import ProofError, inclusion_proof, leaf_hash, verify_inclusion
 
@@ -58,7 +59,7 @@ def audit(session: Session, ctx: Context, folder: Path) -> AuditReport:
     for meeting_id in sorted({str(r["meeting_id"]) for r in rows}):
         mine = [r for r in rows if r["meeting_id"] == meeting_id]
         _audit_meeting(session, ctx, facts, meeting_id, mine, at, size, bytes(root), report)
-    _audit_content(ctx, folder, rows, report)
+    _audit_content(session, ctx, folder, rows, report)
     return report
 
 
@@ -188,21 +189,30 @@ def _check_inclusion(
 
 
 def _audit_content(
-    ctx: Context, folder: Path, rows: list[dict[str, Any]], report: AuditReport
+    session: Session, ctx: Context, folder: Path, rows: list[dict[str, Any]], report: AuditReport
 ) -> None:
-    """No withheld cue's text is in an exported transcript."""
+    """No withheld cue's text is in an exported transcript; no withheld sample is audible."""
     by_output: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         by_output.setdefault(f"{row['meeting_id']}/{row['source']}", []).append(row)
     for target, items in sorted(by_output.items()):
-        if not target.lower().endswith(".vtt") or not (folder / target).is_file():
+        if not (folder / target).is_file():
             continue
-        source = archive_source(ctx, items[0]["meeting_id"]).root / items[0]["source"]
-        withheld = {r["location"] for r in items if not r["allowed"]}
-        exported = (folder / target).read_text("utf-8")
-        for text in _cue_texts(source, withheld):
-            if text and text in exported:
-                report.fail(f"{target}: holds the text of a withheld cue")
+        if target.lower().endswith(AUDIO_SUFFIXES):
+            _audit_audio(session, folder / target, items, report)
+        elif target.lower().endswith(".vtt"):
+            _audit_transcript(ctx, folder, target, items, report)
+
+
+def _audit_transcript(
+    ctx: Context, folder: Path, target: str, items: list[dict[str, Any]], report: AuditReport
+) -> None:
+    source = archive_source(ctx, items[0]["meeting_id"]).root / items[0]["source"]
+    withheld = {r["location"] for r in items if not r["allowed"]}
+    exported = (folder / target).read_text("utf-8")
+    for text in _cue_texts(source, withheld):
+        if text and text in exported:
+            report.fail(f"{target}: holds the text of a withheld cue")
 
 
 def _cue_texts(source: Path, locations: set[str]) -> Iterator[str]:
@@ -210,3 +220,30 @@ def _cue_texts(source: Path, locations: set[str]) -> Iterator[str]:
     for cue in parse_cues(text, source.name):
         if cue.location in locations:
             yield "\n".join(cue.lines).strip()
+
+
+AUDIO_SUFFIXES = (".m4a", ".wav", ".mp3", ".aac")
+
+
+def _audit_audio(
+    session: Session, path: Path, items: list[dict[str, Any]], report: AuditReport
+) -> None:
+    tracks = [r for r in items if SPAN not in r["location"]]
+    if len(tracks) != 1:
+        return
+    meeting = session.get(Meeting, tracks[0]["meeting_id"])
+    assert meeting is not None
+    origin = meeting.starts_at
+    spans = [r for r in items if SPAN in r["location"]]
+
+    def interval(r: dict[str, Any]) -> Interval:
+        return Interval(max(r["start"] - origin, timedelta(0)), r["end"] - origin)
+
+    if tracks[0]["location"].endswith("participant_audio"):
+        allowed = [interval(r) for r in spans if r["allowed"] and r["end"] > r["start"]]
+        withheld = complement(allowed, path.name)
+    else:
+        speech = [interval(r) for r in spans if not r["allowed"] and r["end"] > r["start"]]
+        withheld = widen(speech, DEFAULT_MARGIN, path.name)
+    if withheld and leaked_samples(path, withheld):
+        report.fail(f"{path.parent.name}/{path.name}: withheld audio is audible")

@@ -1,0 +1,110 @@
+"""Media through the whole chain: a scenario, generated audio, export, audit, zero leaks."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from sayso.exports import manifest
+from sayso.ledger.db import unit_of_work
+from sayso.redact import Interval, leaked_samples
+from sayso.scenario.model import load_scenario
+from sayso.scenario.runner import run_scenario
+from sayso.services.auditing import audit
+from sayso.services.context import Context
+from sayso.services.exporting import export
+from tests.unit.redact.media import write_m4a
+
+S = timedelta(seconds=1)
+TRANSCRIPT = """WEBVTT
+
+1
+00:00:02.000 --> 00:00:06.000
+Diane Example: I would like to talk about my last project.
+
+2
+00:00:08.000 --> 00:00:12.000
+Sheila Example: Please go on.
+
+3
+00:00:14.000 --> 00:00:18.000
+Diane Example: It was a billing system.
+
+4
+00:00:21.000 --> 00:00:25.000
+Sheila Example: This part is off the record.
+"""
+SCENARIO = {
+    "org": "Acme Corp",
+    "policy": "all-by-consent",
+    "meeting": {"title": "Recorded interview", "starts_at": "2024-03-01T10:00:00Z"},
+    "participants": [
+        {"name": "Diane Example", "decisions": [{"at": "-1d", "grant": ["recording"]}]},
+        {
+            "name": "Sheila Example",
+            "decisions": [
+                {"at": "-1h", "grant": ["recording"]},
+                {"at": "19s", "pause": ["recording"]},
+            ],
+        },
+    ],
+    "archive": {"format": "zoom", "path": "export"},
+}
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Path:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "GMT20240301-100000_Recording.transcript.vtt").write_text(TRANSCRIPT)
+    write_m4a(folder / "audio1234567890.m4a", 30)
+    write_m4a(folder / "Audio only - Diane Example.m4a", 30)
+    write_m4a(folder / "Audio only - Sheila Example.m4a", 30)
+    return tmp_path
+
+
+def test_audio_keeps_only_consented_speech_and_the_audit_measures_no_leak(
+    engine: Engine, ctx: Context, archive: Path, tmp_path: Path
+) -> None:
+    with unit_of_work(engine) as session:
+        meeting_id = run_scenario(session, ctx, load_scenario(SCENARIO), archive).meeting_id
+    out = tmp_path / "dataset"
+    with unit_of_work(engine) as session:
+        export(session, ctx, purpose="recording", meeting_ids=[meeting_id], out=out)
+    folder = out / meeting_id
+    off_record = Interval(
+        21 * S - timedelta(milliseconds=250), 25 * S + timedelta(milliseconds=250)
+    )
+    # The mixed track: Sheila's paused span is silent, Diane's speech is kept.
+    assert leaked_samples(folder / "audio1234567890.m4a", [off_record]) == 0
+    assert leaked_samples(folder / "audio1234567890.m4a", [Interval(2 * S, 6 * S)]) > 0
+    # Sheila's own track: only her one consented span survives.
+    sheila = folder / "Audio only - Sheila Example.m4a"
+    assert leaked_samples(sheila, [Interval(0 * S, 8 * S), Interval(12 * S, 30 * S)]) == 0
+    assert leaked_samples(sheila, [Interval(8 * S, 12 * S)]) > 0
+    rows = manifest.read(out).to_pylist()
+    spans = [r for r in rows if " @ " in r["location"]]
+    assert {r["reason"] for r in spans if not r["allowed"]} == {"outside_capture_window"}
+    with unit_of_work(engine, readonly=True) as session:
+        report = audit(session, ctx, out)
+    assert report.violations == []
+    assert report.checked == len(rows)
+
+
+def test_the_audit_hears_audio_smuggled_back(
+    engine: Engine, ctx: Context, archive: Path, tmp_path: Path
+) -> None:
+    with unit_of_work(engine) as session:
+        meeting_id = run_scenario(session, ctx, load_scenario(SCENARIO), archive).meeting_id
+    out = tmp_path / "dataset"
+    with unit_of_work(engine) as session:
+        export(session, ctx, purpose="recording", meeting_ids=[meeting_id], out=out)
+    # Put the original, unredacted mixed track in place of the redacted one.
+    target = out / meeting_id / "audio1234567890.m4a"
+    target.write_bytes((archive / "export" / "audio1234567890.m4a").read_bytes())
+    with unit_of_work(engine, readonly=True) as session:
+        report = audit(session, ctx, out)
+    assert report.violations == [f"{meeting_id}/audio1234567890.m4a: withheld audio is audible"]
