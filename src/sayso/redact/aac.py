@@ -46,10 +46,16 @@ def silent_packet(rate: int, layout: str) -> bytes:
 def check_aac(stream: AudioStream, source: str) -> None:
     """Only AAC-LC without SBR/PS: its frames depend on no packet before the previous one."""
     context = stream.codec_context
+    if context.profile is None:
+        raise RedactError(
+            source,
+            "the AAC header is missing or damaged (the file may be truncated)",
+            "download the recording again",
+        )
     if context.name != "aac" or context.profile != "LC":
         raise RedactError(
             source,
-            f"audio is {context.name} ({context.profile or 'unknown profile'}), not AAC-LC",
+            f"audio is {context.name} ({context.profile}), not AAC-LC",
             "convert it to AAC-LC or WAV before redacting",
         )
     if context.frame_size not in (0, FRAME):
