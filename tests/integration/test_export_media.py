@@ -6,10 +6,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
+from sayso.errors import SaysoError
 from sayso.exports import manifest
 from sayso.ledger.db import unit_of_work
+from sayso.ledger.models import ExportRow
 from sayso.redact import Interval, leaked_samples
 from sayso.scenario.model import load_scenario
 from sayso.scenario.runner import run_scenario
@@ -108,3 +110,21 @@ def test_the_audit_hears_audio_smuggled_back(
     with unit_of_work(engine, readonly=True) as session:
         report = audit(session, ctx, out)
     assert report.violations == [f"{meeting_id}/audio1234567890.m4a: withheld audio is audible"]
+
+
+def test_a_damaged_media_file_stops_the_export_with_nothing_written(
+    engine: Engine, ctx: Context, archive: Path, tmp_path: Path
+) -> None:
+    with unit_of_work(engine) as session:
+        meeting_id = run_scenario(session, ctx, load_scenario(SCENARIO), archive).meeting_id
+    track = archive / "export" / "Audio only - Diane Example.m4a"
+    track.write_bytes(track.read_bytes()[:2000])  # damaged after ingest
+    out = tmp_path / "dataset"
+    with unit_of_work(engine) as session, pytest.raises(SaysoError) as caught:
+        export(session, ctx, purpose="recording", meeting_ids=[meeting_id], out=out)
+    assert "Audio only" in str(caught.value) or "audio" in str(caught.value).lower()
+    assert "Diane" not in str(caught.value)  # names stay out of error messages
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".dataset")]
+    with unit_of_work(engine, readonly=True) as session:
+        assert session.execute(select(ExportRow)).first() is None
