@@ -6,10 +6,10 @@ import argparse
 import time
 from dataclasses import replace
 
-from bench import api_consent_write, ledger_append, log_proofs, receipt_sign
+from bench import api_consent_write, audio_redact, ledger_append, log_proofs, receipt_sign
 from bench.report import Reporter, note
 
-BENCHES = ("ledger_append", "receipt_sign", "log_proofs", "api_consent_write")
+BENCHES = ("ledger_append", "receipt_sign", "log_proofs", "api_consent_write", "audio_redact")
 
 
 def _args() -> argparse.Namespace:
@@ -42,6 +42,8 @@ def main() -> None:
         api_consent_write.run(
             api_consent_write.QUICK if args.quick else api_consent_write.FULL, reporter
         )
+    if "audio_redact" in chosen:
+        audio_redact.run(audio_redact.QUICK if args.quick else audio_redact.FULL, reporter)
     note(f"bench: done in {time.perf_counter() - started:.1f} s")
 
 
