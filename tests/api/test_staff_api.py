@@ -157,3 +157,18 @@ def test_wrong_password_and_rate_limit_on_sign_in(api: Api) -> None:
     assert codes == [401, 401, 401, 429]
     r = api.client.post("/api/v1/sessions", json=body)
     assert r.json()["type"].endswith("rate_limited")
+
+
+def test_after_a_widening_policy_the_counts_show_who_must_be_asked_again(api: Api) -> None:
+    doc = copy.deepcopy(demo_policy())
+    assert isinstance(doc, dict)
+    doc["purposes"]["ai_training"]["modalities"].append("screen_share")
+    assert (
+        api.client.put(
+            "/api/v1/admin/policy", json={"document": doc}, headers=api.admin
+        ).status_code
+        == 200
+    )
+    [meeting] = api.client.get("/api/v1/admin/counts", headers=api.admin).json()
+    assert meeting["counts"]["ai_training"] == {"ConsentRefused": 2, "NeedsRenewal": 1}
+    assert meeting["counts"]["recording"]["ConsentGiven"] == 3  # untouched purposes stand

@@ -242,7 +242,10 @@ class CountsOut(BaseModel):
     starts_at: datetime
     invited: int
     counts: dict[str, dict[str, int]] = Field(
-        description="Per purpose, how many people's latest decision has each status."
+        description=(
+            "Per purpose, how many people's latest decision has each status "
+            "(NeedsRenewal: a yes the current policy widens; they are asked again)."
+        )
     )
 
 

@@ -55,7 +55,7 @@ def _one(purpose: str, record: ConsentRecord | None, at: datetime, policy: Polic
     }.get(record.status, Answer.YES)
     if answer is Answer.YES and record.use_end is not None and record.use_end <= at:
         answer = Answer.ENDED
-    if answer is Answer.YES and _widened(record, policy):
+    if answer is Answer.YES and needs_renewal(record, policy):
         answer = Answer.RENEW
     capturing = answer is Answer.YES and any(
         w.start <= at and (w.end is None or at < w.end) for w in record.capture_windows
@@ -72,7 +72,8 @@ def _one(purpose: str, record: ConsentRecord | None, at: datetime, policy: Polic
     )
 
 
-def _widened(record: ConsentRecord, policy: Policy) -> bool:
+def needs_renewal(record: ConsentRecord, policy: Policy) -> bool:
+    """The policy now asks more of this purpose than the notice the record answered."""
     now = policy.terms(record.purpose)
     seen = record.terms
     if now is None or seen is None:

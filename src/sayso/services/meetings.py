@@ -3,6 +3,7 @@ restrictions (the only lever they have over consent), and counts per meeting."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,6 +12,8 @@ from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from sayso.domain.invitation import invitation_text
+from sayso.domain.records import Status, record_from_document
+from sayso.domain.standing import needs_renewal
 from sayso.errors import InvalidInput, NotAllowed, NotFound
 from sayso.ledger.models import (
     Attendance,
@@ -26,6 +29,7 @@ from sayso.services.access import Principal, Role
 from sayso.services.context import Context
 
 MAX_INVITEES = 500
+RENEWAL = "NeedsRenewal"  # counted apart: a yes the current policy no longer covers
 
 
 @dataclass(frozen=True)
@@ -268,6 +272,7 @@ def consent_counts(session: Session, principal: Principal) -> list[MeetingCounts
             select(Meeting).where(Meeting.org_id == principal.org_id).order_by(Meeting.starts_at)
         ).scalars()
     )
+    policy = policies.current_policy(session, principal.org_id).policy
     out = []
     for meeting in meetings:
         rows = session.execute(
@@ -275,13 +280,18 @@ def consent_counts(session: Session, principal: Principal) -> list[MeetingCounts
                 ConsentStateRow.principal_id,
                 ConsentStateRow.purpose,
                 ConsentStateRow.status,
+                ConsentStateRow.document,
             )
             .where(ConsentStateRow.scope == f"meeting:{meeting.id}")
             .order_by(ConsentStateRow.log_index)
         ).all()
-        latest = {(who, purpose): status for who, purpose, status in rows}  # last one wins
+        latest = {(who, purpose): (status, doc) for who, purpose, status, doc in rows}
         tally: dict[str, Counter[str]] = {}
-        for (_who, purpose), status in latest.items():
+        for (_who, purpose), (status, doc) in latest.items():
+            if status == Status.GIVEN.value and needs_renewal(
+                record_from_document(json.loads(doc)), policy
+            ):
+                status = RENEWAL  # given under a notice the policy has since widened
             tally.setdefault(purpose, Counter())[status] += 1
         invited = session.execute(
             select(func.count()).select_from(Attendance).where(Attendance.meeting_id == meeting.id)
