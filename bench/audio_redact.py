@@ -23,7 +23,7 @@ import av
 from av.audio.frame import AudioFrame
 from av.filter import Graph
 
-from bench.common import OUT, interleave, scratch_dir
+from bench.common import OUT, interleave, median, scratch_dir
 from bench.report import Reporter, note, result
 from sayso.redact import Interval, leaked_samples, silence
 
@@ -154,7 +154,7 @@ def _case(cfg: Config, reporter: Reporter, src: Path, work: Path, store: str, co
         store=store,
         leaked_samples=leaked,
         baseline_leaked_samples=leaked_samples(theirs, intervals),
-        audio_s_per_wall_s=round(sorted(sayso_rates)[len(sayso_rates) // 2], 1),
+        audio_s_per_wall_s=round(median(sayso_rates), 1),
         minutes=cfg.minutes,
         intervals=len(intervals),
     )
