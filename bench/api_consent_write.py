@@ -75,6 +75,8 @@ class ApiConfig:
 
 
 FULL = ApiConfig()
+# One uvicorn process per core (each with its own group-commit writer); override to compare.
+WORKERS = int(os.environ.get("SAYSO_BENCH_API_WORKERS", "2"))
 QUICK = ApiConfig(clients=4, per_client=10, reps=2)
 
 
@@ -141,6 +143,7 @@ def _one_store(store: str, urls: dict[str, str], key_dir: Path, cfg: ApiConfig) 
         p50_ms=round(_percentile(latencies, 50), 1),
         p99_ms=round(_percentile(latencies, 99), 1),
         clients=cfg.clients,
+        server_workers=WORKERS,
         decisions=len(latencies),
         baseline_p50_ms=round(_percentile(base.latencies, 50), 1),
         baseline_p99_ms=round(_percentile(base.latencies, 99), 1),
@@ -196,6 +199,7 @@ class Server:
         self.log = self.log_path.open("wb")
         command = [sys.executable, "-m", "sayso.cli.main", "serve"]
         command += ["--db", self.database_url, "--port", str(self.port)]
+        command += ["--workers", str(WORKERS)]
         self.proc = subprocess.Popen(command, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         try:
             self._wait()

@@ -65,3 +65,8 @@ def _document_problems(app: FastAPI) -> None:
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def app_from_environment() -> FastAPI:
+    """For ``sayso serve --workers N``: each worker reads its settings (SAYSO_*) itself."""
+    return create_app(Settings())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -27,6 +28,12 @@ def serve(
     demo: Annotated[
         bool, typer.Option("--demo", help="Seed the demo org, meeting and invitees if absent.")
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Server processes (1 per core is a good start; each has one writer).", min=1
+        ),
+    ] = 1,
     demo_credentials: Annotated[
         Path | None,
         typer.Option(
@@ -46,8 +53,16 @@ def serve(
             seeded = seed_web_demo(session, ctx)
             checkpoint_now(session, ctx)
         _announce(seeded, base.rstrip("/"), demo_credentials)
-    settings = Settings(database_url=db)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
+    if workers == 1:
+        app = create_app(Settings(database_url=db))
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+        return
+    # Each worker process builds its own app (and engine) from the environment; uvicorn's
+    # own command line runs them (its process manager needs an importable app factory).
+    os.environ["SAYSO_DATABASE_URL"] = db
+    command = [sys.executable, "-m", "uvicorn", "sayso.app:app_from_environment", "--factory"]
+    command += ["--host", host, "--port", str(port), "--workers", str(workers)]
+    os.execv(sys.executable, [*command, "--no-access-log"])  # noqa: S606 (fixed argv, no shell)
 
 
 def _announce(seeded: WebDemo, base: str, credentials: Path | None) -> None:
