@@ -7,10 +7,12 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
 
 from sayso.domain.decision import Reason, Segment, decide
 from sayso.domain.records import EventType, Scope, ScopeKind, Status, record_from_document
 from sayso.errors import Conflict, InvalidInput, NotAllowed
+from sayso.ledger import log_store
 from sayso.ledger.db import unit_of_work
 from sayso.ledger.models import ConsentEventRow, ConsentStateRow, Identity, LogLeaf
 from sayso.services import policies
@@ -206,3 +208,15 @@ def test_org_scope_grants_cover_every_meeting_of_the_org(
         assert decide(records, policy, seg, "ai_training", end).allowed
     other_org = Segment("another-org", "m", world.people["Sheila"], "audio", start, end)
     assert decide(records, policy, other_org, "ai_training", end).reason is Reason.NO_CONSENT
+
+
+def test_a_store_error_in_the_bulk_writes_comes_out_as_sqlalchemys(engine: Engine) -> None:
+    """The append path writes through the driver; its errors still read as SQLAlchemy's,
+    so the unit of work and the callers handle them as before (nothing half-written)."""
+    columns, twice = ("idx", "leaf_hash", "commitment"), [(0, b"\x00" * 32, b"\x01" * 32)] * 2
+    with pytest.raises(IntegrityError), unit_of_work(engine) as session:
+        log_store.insert_rows(session, "log_leaves", columns, twice)
+    with unit_of_work(engine, readonly=True) as session:
+        assert (
+            session.scalar(select(func.count()).select_from(LogLeaf).where(LogLeaf.idx == 0)) == 0
+        )

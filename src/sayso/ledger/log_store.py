@@ -7,12 +7,15 @@ IMMEDIATE`` on SQLite), so concurrent writers get dense, unforked indexes.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, LargeBinary, TextClause, and_, select, text, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from sayso.errors import LogCorrupt, NotFound
@@ -194,14 +197,17 @@ def insert_rows(session: Session, table: str, columns: Sequence[str], rows: Sequ
     ]
     if convert:
         rows = [_converted(row, convert) for row in rows]
-    mark = _PLACEHOLDERS[dialect.paramstyle]
-    marks = ", ".join([mark] * len(columns))
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
-    cursor = connection.connection.cursor()
-    try:
+    names = ", ".join(columns)
+    if dialect.name == "postgresql":  # COPY: a fraction of the INSERTs' cost per row
+        sql = f"COPY {table} ({names}) FROM STDIN"
+        with _driver_cursor(connection, sql) as cursor, cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join([_PLACEHOLDERS[dialect.paramstyle]] * len(columns))
+    sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
+    with _driver_cursor(connection, sql) as cursor:
         cursor.executemany(sql, rows)
-    finally:
-        cursor.close()
 
 
 def select_in(
@@ -217,12 +223,9 @@ def select_in(
         return []
     sql = f"SELECT {', '.join(columns)} FROM {table} WHERE {' AND '.join(tests)}"  # noqa: S608
     params = [value for values in where_in.values() for value in values]
-    cursor = connection.connection.cursor()
-    try:
+    with _driver_cursor(connection, sql) as cursor:
         cursor.execute(sql, params)
         return list(cursor.fetchall())
-    finally:
-        cursor.close()
 
 
 _PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
@@ -235,14 +238,25 @@ def _converted(row: Row, convert: Sequence[tuple[int, Callable[[Any], Any]]]) ->
     return tuple(values)
 
 
-def _driver_rows(session: Session, sql: str) -> list[Row]:
-    """Rows as the DB-API driver returns them, read inside the session's transaction."""
-    cursor = session.connection().connection.cursor()
+@contextmanager
+def _driver_cursor(connection: Connection, sql: str) -> Iterator[Any]:
+    """A DB-API cursor in the connection's transaction; driver errors come out as
+    SQLAlchemy's (``OperationalError``, ``IntegrityError``…), as they would through it."""
+    dbapi = connection.dialect.loaded_dbapi
+    cursor = connection.connection.cursor()
     try:
-        cursor.execute(sql)
-        return list(cursor.fetchall())
+        yield cursor
+    except dbapi.Error as exc:
+        raise DBAPIError.instance(sql, None, exc, dbapi.Error, dialect=connection.dialect) from exc
     finally:
         cursor.close()
+
+
+def _driver_rows(session: Session, sql: str) -> list[Row]:
+    """Rows as the DB-API driver returns them, read inside the session's transaction."""
+    with _driver_cursor(session.connection(), sql) as cursor:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
 
 
 def event_page(session: Session, start: int, limit: int) -> list[Row]:
