@@ -30,7 +30,8 @@ median of the repetitions. No test asserts a speed; these are figures to watch, 
   `append_decisions` in one `unit_of_work` per batch of 1,000 requests of one participant:
   what the issue names (the events, the derived state, the log leaves and nodes, one
   signed checkpoint per batch, committed), and **no receipts** (`append_decisions` is
-  `record_decisions` without them). Baseline: the bare driver (`sqlite3` with WAL and
+  `record_decisions` without them; it writes its rows with the driver's `executemany`
+  on SQLite and `COPY` on PostgreSQL). Baseline: the bare driver (`sqlite3` with WAL and
   `synchronous=FULL`; `psycopg`) inserting rows of the same shapes (one event with the
   same ~1 KB document, one leaf, ~2 nodes, one state row per event) with `executemany`,
   committed per 1,000, into a second database of the same store and schema. Goal: ratio
