@@ -36,7 +36,11 @@ def free_port() -> int:
 
 @contextmanager
 def live_server(
-    db_url: str, workdir: Path, *, extra_env: dict[str, str] | None = None
+    db_url: str,
+    workdir: Path,
+    *,
+    extra_env: dict[str, str] | None = None,
+    extra_args: tuple[str, ...] = (),
 ) -> Iterator[LiveServer]:
     """Start the product as a person would (`sayso serve --demo`) and wait until it answers."""
     port = free_port()
@@ -62,6 +66,7 @@ def live_server(
             "--demo",
             "--demo-credentials",
             str(creds_file),
+            *extra_args,
         ],
         env=env,
         stdout=log,
