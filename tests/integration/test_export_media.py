@@ -109,7 +109,8 @@ def test_the_audit_hears_audio_smuggled_back(
     target.write_bytes((archive / "export" / "audio1234567890.m4a").read_bytes())
     with unit_of_work(engine, readonly=True) as session:
         report = audit(session, ctx, out)
-    assert report.violations == [f"{meeting_id}/audio1234567890.m4a: withheld audio is audible"]
+    assert f"{meeting_id}/audio1234567890.m4a: withheld audio is audible" in report.violations
+    assert len(report.violations) == 2  # and the original carries no C2PA manifest
 
 
 def test_a_damaged_media_file_stops_the_export_with_nothing_written(
@@ -128,3 +129,32 @@ def test_a_damaged_media_file_stops_the_export_with_nothing_written(
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".dataset")]
     with unit_of_work(engine, readonly=True) as session:
         assert session.execute(select(ExportRow)).first() is None
+
+
+def test_every_exported_media_file_carries_its_purpose_in_c2pa(
+    engine: Engine, ctx: Context, archive: Path, tmp_path: Path
+) -> None:
+    from sayso.exports.c2pa_certs import ca_pem
+    from sayso.exports.c2pa_verify import verify_media
+
+    with unit_of_work(engine) as session:
+        meeting_id = run_scenario(session, ctx, load_scenario(SCENARIO), archive).meeting_id
+    out = tmp_path / "dataset"
+    with unit_of_work(engine) as session:
+        result = export(session, ctx, purpose="recording", meeting_ids=[meeting_id], out=out)
+    media = sorted((out / meeting_id).glob("*.m4a"))
+    assert len(media) == 3
+    anchors = ca_pem(ctx.settings.resolved_key_file().parent)
+    for path in media:
+        check = verify_media(path, trust_anchors=anchors)
+        assert check.integrity
+        assert check.trusted
+        assert check.allowed_uses() == set()  # recording allows no AI use at all
+        assert check.export is not None
+        assert check.export["export_id"] == result.export_id
+    # Strip the manifest by re-writing the file's audio: the audit notices.
+    stripped = media[0]
+    stripped.write_bytes((archive / "export" / stripped.name).read_bytes())
+    with unit_of_work(engine, readonly=True) as session:
+        report = audit(session, ctx, out)
+    assert any("C2PA" in v for v in report.violations)

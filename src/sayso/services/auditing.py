@@ -59,7 +59,7 @@ def audit(session: Session, ctx: Context, folder: Path) -> AuditReport:
     for meeting_id in sorted({str(r["meeting_id"]) for r in rows}):
         mine = [r for r in rows if r["meeting_id"] == meeting_id]
         _audit_meeting(session, ctx, facts, meeting_id, mine, at, size, bytes(root), report)
-    _audit_content(session, ctx, folder, rows, report)
+    _audit_content(session, ctx, folder, rows, str(facts["purpose"]), report)
     return report
 
 
@@ -189,7 +189,12 @@ def _check_inclusion(
 
 
 def _audit_content(
-    session: Session, ctx: Context, folder: Path, rows: list[dict[str, Any]], report: AuditReport
+    session: Session,
+    ctx: Context,
+    folder: Path,
+    rows: list[dict[str, Any]],
+    purpose: str,
+    report: AuditReport,
 ) -> None:
     """No withheld cue's text is in an exported transcript; no withheld sample is audible."""
     by_output: dict[str, list[dict[str, Any]]] = {}
@@ -198,6 +203,8 @@ def _audit_content(
     for target, items in sorted(by_output.items()):
         if not (folder / target).is_file():
             continue
+        if target.lower().endswith(MEDIA_SUFFIXES):
+            _audit_c2pa(ctx, folder / target, items[0]["export_id"], purpose, report)
         if target.lower().endswith(AUDIO_SUFFIXES):
             _audit_audio(session, folder / target, items, report)
         elif target.lower().endswith(".vtt"):
@@ -223,6 +230,27 @@ def _cue_texts(source: Path, locations: set[str]) -> Iterator[str]:
 
 
 AUDIO_SUFFIXES = (".m4a", ".wav", ".mp3", ".aac")
+MEDIA_SUFFIXES = (".m4a", ".wav", ".mp4")
+
+
+def _audit_c2pa(
+    ctx: Context, path: Path, export_id: str, purpose: str, report: AuditReport
+) -> None:
+    """Each media file carries an intact manifest that allows this export's purpose only."""
+    from sayso.exports.c2pa_certs import ca_pem
+    from sayso.exports.c2pa_sign import training_mining
+    from sayso.exports.c2pa_verify import verify_media
+
+    where = f"{path.parent.name}/{path.name}"
+    check = verify_media(path, trust_anchors=ca_pem(ctx.settings.resolved_key_file().parent))
+    if not check.integrity:
+        report.fail(f"{where}: its C2PA manifest is missing or does not match the file")
+        return
+    export = check.export or {}
+    wanted = {k for k, v in training_mining(purpose).items() if v.get("use") == "allowed"}
+    named = (export.get("export_id"), export.get("purpose"))
+    if named != (export_id, purpose) or check.allowed_uses() != wanted:
+        report.fail(f"{where}: its C2PA manifest names another export or other uses")
 
 
 def _audit_audio(

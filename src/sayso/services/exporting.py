@@ -95,6 +95,7 @@ def export(
         )
         table = manifest.build(export_id, decided, outputs, facts.as_metadata(checkpoint.size))
         manifest.write(table, work)
+        _sign_media(ctx, work, purpose, export_id, checkpoint.size, table.num_rows)
         (work / "README.md").write_text(card.render(facts, table), "utf-8")
         if out.exists():
             out.rmdir()
@@ -114,6 +115,26 @@ def export(
     if existing is None:
         _register(session, ctx, result, purpose, recipient, meeting_ids, decided)
     return result
+
+
+def _sign_media(
+    ctx: Context, work: Path, purpose: str, export_id: str, size: int, rows: int
+) -> None:
+    """A C2PA manifest on every media file: only this purpose's uses allowed, signed."""
+    from sayso.exports.c2pa_sign import MEDIA_TYPES, sign_media  # c2pa is slow to import
+
+    stamp = {"checkpoint_size": size, "manifest_rows": rows}
+    key_dir = ctx.settings.resolved_key_file().parent
+    for path in sorted(p for p in work.rglob("*") if p.suffix.lower() in MEDIA_TYPES):
+        sign_media(
+            path,
+            path,
+            ring=ctx.keyring,
+            key_dir=key_dir,
+            purpose=purpose,
+            export_id=export_id,
+            facts=stamp,
+        )
 
 
 def _meeting_start(session: Session, meeting_id: str) -> datetime:
