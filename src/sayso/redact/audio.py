@@ -37,7 +37,7 @@ from sayso.redact.intervals import (
     sample_ranges,
     widen,
 )
-from sayso.redact.pcm import PcmSilencer, is_pcm
+from sayso.redact.pcm import PcmSilencer, check_wav_complete, is_pcm
 
 
 class PacketFilter(Protocol):
@@ -77,6 +77,7 @@ def silence(src: Path, dst: Path, withheld: Iterable[Interval]) -> AudioReport:
     source = src.name
     same_kind(src, dst)
     intervals = merge(withheld, source)
+    check_wav_complete(src, source)
     with open_input(src) as container:
         stream = only_audio_stream(container, source)
         packet_filter = silencer(stream, intervals, source)
@@ -92,6 +93,8 @@ def silence(src: Path, dst: Path, withheld: Iterable[Interval]) -> AudioReport:
                     _mux(output, out_stream, ready)
             except MEDIA_ERRORS:
                 raise media_failure(source) from None
+            if count < stream.frames:  # the index promised more packets than the file holds
+                raise media_failure(source)
     return AudioReport(count, packet_filter.replaced, tuple(intervals))
 
 

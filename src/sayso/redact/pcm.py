@@ -7,6 +7,7 @@ those, exactly the withheld samples' bytes are overwritten with the silence valu
 from __future__ import annotations
 
 from fractions import Fraction
+from pathlib import Path
 
 import av
 
@@ -74,3 +75,27 @@ def copy_timing(packet: MediaPacket, data: bytes) -> MediaPacket:
     new.time_base = packet.time_base
     new.is_keyframe = packet.is_keyframe
     return new
+
+
+def check_wav_complete(path: Path, source: str) -> None:
+    """Refuse a WAV file whose data chunk is shorter than its header says (a cut download).
+
+    FFmpeg reads such a file without complaint, so the RIFF chunks are walked here.
+    """
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        head = handle.read(12)
+        if len(head) < 12 or head[:4] not in (b"RIFF", b"RF64") or head[8:12] != b"WAVE":
+            return  # not RIFF WAVE: the demuxer decides what it is
+        offset = 12
+        while offset + 8 <= size:
+            handle.seek(offset)
+            chunk = handle.read(8)
+            length = int.from_bytes(chunk[4:8], "little")
+            if chunk[:4] == b"data":
+                if length not in (0, 0xFFFFFFFF) and offset + 8 + length > size:
+                    raise RedactError(
+                        source, "the WAV file is truncated", "download the recording again"
+                    )
+                return
+            offset += 8 + length + (length & 1)
