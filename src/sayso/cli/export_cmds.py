@@ -10,9 +10,6 @@ from rich.progress import Progress
 
 from sayso.cli.common import DB_DEFAULT, DbOption, JsonOption, err, friendly, out, print_json, work
 from sayso.errors import InvalidInput
-from sayso.services import ray_runner
-from sayso.services.auditing import audit
-from sayso.services.exporting import export
 
 
 @friendly
@@ -34,6 +31,9 @@ def export_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Gate, redact and write the dataset with its manifest and card; register it."""
+    from sayso.services import ray_runner  # heavy imports only for the command that runs
+    from sayso.services.exporting import export
+
     if engine not in ("local", "ray"):
         raise InvalidInput("the engine must be local or ray")
     if engine == "ray":
@@ -78,6 +78,8 @@ def audit_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Re-derive each item's decision from the log, check the content; exit 1 on violations."""
+    from sayso.services.auditing import audit
+
     with work(db, readonly=True) as (session, ctx):
         report = audit(session, ctx, folder)
     if as_json:

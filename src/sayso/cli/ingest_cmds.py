@@ -8,18 +8,19 @@ from typing import Annotated
 import typer
 
 from sayso.cli.common import DB_DEFAULT, DbOption, JsonOption, friendly, out, print_json, work
-from sayso.services.ingest import FORMATS, ingest
 
 
 @friendly
 def ingest_cmd(
-    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help=f"One of {', '.join(FORMATS)}.")],
+    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help="zoom, teams, otter or manifest.")],
     path: Annotated[Path, typer.Argument(help="The meeting's export folder (only read).")],
     meeting: Annotated[str, typer.Option("--meeting", help="The meeting's id.")],
     db: DbOption = DB_DEFAULT,
     as_json: JsonOption = False,
 ) -> None:
     """Parse the export into segments, matched to the meeting's participants (fails closed)."""
+    from sayso.services.ingest import ingest  # Arrow is imported only for this command
+
     with work(db) as (session, ctx):
         result = ingest(session, ctx, meeting, fmt, path)
     if as_json:

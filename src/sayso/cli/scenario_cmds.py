@@ -14,7 +14,6 @@ from sayso.errors import InvalidInput
 from sayso.ledger.db import make_engine
 from sayso.ledger.migrate import upgrade
 from sayso.scenario.model import json_schema, load_scenario
-from sayso.scenario.runner import run_scenario
 
 app = typer.Typer(help="Scenarios: a meeting's consent story, end to end.", no_args_is_help=True)
 
@@ -27,6 +26,8 @@ def run(
     as_json: JsonOption = False,
 ) -> None:
     """Create org, policy, meeting and participants; replay each decision; print the meeting id."""
+    from sayso.scenario.runner import run_scenario  # with ingest: Arrow, only when run
+
     scenario = load_scenario(_read(file))
     engine = make_engine(db)
     try:

@@ -11,7 +11,6 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from sayso.app import create_app
 from sayso.cli.common import DB_DEFAULT, DbOption, friendly, out, work
 from sayso.ledger.db import make_engine
 from sayso.ledger.migrate import upgrade
@@ -54,6 +53,8 @@ def serve(
             checkpoint_now(session, ctx)
         _announce(seeded, base.rstrip("/"), demo_credentials)
     if workers == 1:
+        from sayso.app import create_app  # FastAPI is imported only to serve
+
         app = create_app(Settings(database_url=db))
         uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
         return
