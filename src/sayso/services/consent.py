@@ -5,75 +5,34 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session
 
-from sayso.domain.canonical import canonical_json, content_hash
+from sayso.domain.canonical import canonical_json
 from sayso.domain.fold import fold_events
-from sayso.domain.notice import notice_terms
-from sayso.domain.policy import Policy, PurposeTerms
 from sayso.domain.records import (
     INDICATION_METHODS,
     ConsentEvent,
     ConsentRecord,
     EventType,
-    Scope,
-    ScopeKind,
-    Window,
     record_to_document,
 )
-from sayso.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from sayso.errors import Conflict, InvalidInput, NotAllowed
 from sayso.ledger import log_store
 from sayso.ledger.log_store import pairs_superset
-from sayso.ledger.models import ConsentEventRow, ConsentStateRow, Meeting, Participant
-from sayso.ledger.models import Restriction as RestrictionRow
+from sayso.ledger.models import ConsentEventRow, ConsentStateRow
+from sayso.services.consent_requests import BatchCache, build_event
+from sayso.services.consent_requests import ConsentRequest as ConsentRequest  # re-exported
 from sayso.services.context import Actor, ActorKind, Context
-from sayso.services.policies import (
-    PublishedPolicy,
-    StoredNotice,
-    current_policy,
-    get_notice,
-)
 from sayso.signing.receipts import ReceiptSigner, commitment_of, receipt_payload
 from sayso.transparency import NodeKey, inclusion_proof, root_from_source
 
 PARTICIPANT_ACTIONS = frozenset(
     {EventType.GRANT, EventType.REFUSE, EventType.PAUSE, EventType.RESUME, EventType.WITHDRAW}
 )
-
-
-@dataclass(frozen=True)
-class ConsentRequest:
-    """One decision as a participant expresses it (web page, invitation link, API, CLI)."""
-
-    principal_id: str
-    scope: Scope
-    action: EventType
-    purposes: tuple[str, ...]
-    idempotency_key: str
-    modalities: tuple[str, ...] | None = None  # None: every kind of content the policy names
-    recipients: tuple[str, ...] | None = None  # None: every recipient the policy names
-    indication_method: str = "web"
-    capture_window: Window | None = None
-
-    def fingerprint(self) -> str:
-        return content_hash(
-            {
-                "scope": str(self.scope),
-                "action": self.action.value,
-                "purposes": list(self.purposes),
-                "modalities": None if self.modalities is None else list(self.modalities),
-                "recipients": None if self.recipients is None else list(self.recipients),
-                "indication_method": self.indication_method,
-                "capture_window": None
-                if self.capture_window is None
-                else [str(self.capture_window.start), str(self.capture_window.end)],
-            }
-        )
 
 
 @dataclass(frozen=True)
@@ -140,7 +99,7 @@ def _append_authorised(
     first, known = size, {}
     if fresh:
         cache = BatchCache()
-        events = [_build_event(session, ctx, r, cache, size + i) for i, r in enumerate(fresh)]
+        events = [build_event(session, ctx, r, cache, size + i) for i, r in enumerate(fresh)]
         salts = [os.urandom(32) for _ in events]
         docs = [e.to_document() for e in events]
         texts = [canonical_json(d) for d in docs]
@@ -230,143 +189,6 @@ def _replays(session: Session, requests: Sequence[ConsentRequest]) -> set[tuple[
         if stored is not None and stored != r.fingerprint():
             raise Conflict("this idempotency key was already used for a different decision")
     return set(found)
-
-
-@dataclass
-class BatchCache:
-    """What one batch looks up once: each org's policy and notice, each checked owner."""
-
-    policies: dict[str, tuple[PublishedPolicy, StoredNotice]] = field(default_factory=dict)
-    owners: dict[tuple[str, Scope], str] = field(default_factory=dict)
-    restricted: dict[tuple[str, str | None], set[str]] = field(default_factory=dict)
-
-
-def _owner_org(session: Session, request: ConsentRequest, cache: BatchCache) -> str:
-    key = (request.principal_id, request.scope)
-    if key not in cache.owners:
-        participant = session.get(Participant, request.principal_id)
-        if participant is None:
-            raise NotFound("no such participant")
-        org_id = _scope_org(session, request.scope)
-        if org_id != participant.org_id:
-            raise NotAllowed("a participant can only decide for meetings of their own org")
-        cache.owners[key] = org_id
-    return cache.owners[key]
-
-
-def _build_event(
-    session: Session, ctx: Context, request: ConsentRequest, cache: BatchCache, log_index: int
-) -> ConsentEvent:
-    org_id = _owner_org(session, request, cache)
-    if org_id not in cache.policies:
-        published = current_policy(session, org_id)
-        cache.policies[org_id] = (published, get_notice(session, published.notice_hash))
-    published, notice = cache.policies[org_id]
-    modalities, recipients = _choices(session, published, request, cache)
-    policy = published.policy
-    return ConsentEvent(
-        event_id=str(uuid.uuid4()),
-        principal_id=request.principal_id,
-        org_id=org_id,
-        scope=request.scope,
-        event_type=request.action,
-        purposes=request.purposes,
-        modalities=modalities,
-        recipients=recipients,
-        event_time=ctx.clock(),
-        notice_hash=published.notice_hash,
-        terms=notice_terms(policy, request.purposes),
-        controller=policy.controller,
-        jurisdiction=policy.jurisdiction,
-        storage_location=policy.storage_location,
-        language=policy.language,
-        withdrawal_method=str(notice.document["withdrawal_method"]),
-        indication_method=request.indication_method,
-        capture_window=request.capture_window,
-        log_index=log_index,
-    )
-
-
-def _scope_org(session: Session, scope: Scope) -> str:
-    if scope.kind is ScopeKind.MEETING:
-        meeting = session.get(Meeting, scope.id)
-        if meeting is None:
-            raise NotFound("no such meeting")
-        return meeting.org_id
-    if scope.kind is ScopeKind.SERIES:
-        meeting = session.execute(
-            select(Meeting).where(Meeting.series_id == scope.id).limit(1)
-        ).scalar_one_or_none()
-        if meeting is None:
-            raise NotFound("no meeting belongs to that series")
-        return meeting.org_id
-    return scope.id
-
-
-def _choices(
-    session: Session, published: PublishedPolicy, request: ConsentRequest, cache: BatchCache
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Check purposes, kinds of content and recipients against the policy's ceiling."""
-    if request.action is not EventType.GRANT:
-        for purpose in request.purposes:
-            _offered(published.policy, purpose)
-        return (), ()
-    offered_modalities: list[str] = []
-    offered_recipients: list[str] = []
-    for purpose in request.purposes:
-        terms = _offered(published.policy, purpose)
-        partial = request.modalities is not None and not set(terms.modalities) <= set(
-            request.modalities
-        )
-        if partial and not terms.per_modality_choice:
-            raise InvalidInput(
-                f"{purpose} is offered only as a whole; grant every kind of content or none"
-            )
-        offered_modalities += [m for m in terms.modalities if m not in offered_modalities]
-        offered_recipients += [r.id for r in terms.recipients if r.id not in offered_recipients]
-    _not_restricted(session, published.org_id, request, cache)
-    modalities = _subset(request.modalities, offered_modalities, "kind of content")
-    recipients = _subset(request.recipients, offered_recipients, "recipient")
-    return modalities, recipients
-
-
-def _offered(policy: Policy, purpose: str) -> PurposeTerms:
-    terms = policy.terms(purpose)
-    if terms is None:
-        raise InvalidInput(f"purpose {purpose!r} is not offered by this org's policy")
-    return terms
-
-
-def _subset(asked: tuple[str, ...] | None, offered: list[str], what: str) -> tuple[str, ...]:
-    if asked is None:
-        return tuple(offered)
-    extra = [a for a in asked if a not in offered]
-    if extra:
-        raise InvalidInput(f"{what} {extra[0]!r} is not offered for these purposes")
-    if len(set(asked)) != len(asked):
-        raise InvalidInput(f"a {what} is listed twice")
-    return asked
-
-
-def _not_restricted(
-    session: Session, org_id: str, request: ConsentRequest, cache: BatchCache
-) -> None:
-    meeting_id = request.scope.id if request.scope.kind is ScopeKind.MEETING else None
-    key = (org_id, meeting_id)
-    if key not in cache.restricted:
-        cache.restricted[key] = set(
-            session.execute(
-                select(RestrictionRow.purpose).where(
-                    RestrictionRow.org_id == org_id,
-                    RestrictionRow.meeting_id.is_(None) | (RestrictionRow.meeting_id == meeting_id),
-                )
-            ).scalars()
-        )
-    blocked = next((p for p in request.purposes if p in cache.restricted[key]), None)
-    if blocked is not None:
-        raise InvalidInput(
-            f"{blocked} is turned off by the org or the host, so it cannot be granted"
-        )
 
 
 _EVENT_COLUMNS = (
