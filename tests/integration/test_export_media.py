@@ -18,7 +18,7 @@ from sayso.scenario.runner import run_scenario
 from sayso.services.auditing import audit
 from sayso.services.context import Context
 from sayso.services.exporting import export
-from tests.unit.redact.media import write_m4a
+from tests.unit.redact.media import luma_means, write_m4a, write_mp4
 
 S = timedelta(seconds=1)
 TRANSCRIPT = """WEBVTT
@@ -158,3 +158,28 @@ def test_every_exported_media_file_carries_its_purpose_in_c2pa(
     with unit_of_work(engine, readonly=True) as session:
         report = audit(session, ctx, out)
     assert any("C2PA" in v for v in report.violations)
+
+
+def test_speaker_view_is_black_while_a_withheld_person_speaks_and_gallery_is_left_out(
+    engine: Engine, ctx: Context, archive: Path, tmp_path: Path
+) -> None:
+    write_mp4(archive / "export" / "GMT20240301-100000_Recording_as_640x360.mp4", 30)
+    write_mp4(archive / "export" / "GMT20240301-100000_Recording_gallery_1280x720.mp4", 30)
+    with unit_of_work(engine) as session:
+        meeting_id = run_scenario(session, ctx, load_scenario(SCENARIO), archive).meeting_id
+    out = tmp_path / "dataset"
+    with unit_of_work(engine) as session:
+        export(session, ctx, purpose="recording", meeting_ids=[meeting_id], out=out)
+    folder = out / meeting_id
+    assert not (folder / "GMT20240301-100000_Recording_gallery_1280x720.mp4").exists()
+    frames = luma_means(folder / "GMT20240301-100000_Recording_as_640x360.mp4")
+    dark = [t for t, luma in frames if luma < 20]
+    assert dark  # Sheila, paused, speaks from 21 s to 25 s
+    assert all(20.5 <= t <= 25.5 for t in dark)
+    assert any(luma > 150 for t, luma in frames if 2 <= t <= 6)  # Diane on screen
+    rows = manifest.read(out).to_pylist()
+    gallery = [r for r in rows if "gallery" in r["source"]]
+    assert gallery
+    assert not any(r["allowed"] for r in gallery)
+    with unit_of_work(engine, readonly=True) as session:
+        assert audit(session, ctx, out).violations == []
