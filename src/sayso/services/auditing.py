@@ -34,7 +34,7 @@ from sayso.ledger.models import Restriction as RestrictionRow
 from sayso.redact import DEFAULT_MARGIN, Interval, complement, leaked_samples, widen
 from sayso.services import policies
 from sayso.services.context import Context
-from sayso.services.exporting_files import NO_REDACTOR, SPAN
+from sayso.services.exporting_files import LEFT_OUT_BY_EXPORT, SPAN
 from sayso.services.ingest import archive_source, load_segments, meeting_people
 from sayso.transparency import ProofError, inclusion_proof, leaf_hash, verify_inclusion
 
@@ -160,8 +160,8 @@ def _check_decision(
         restrictions=restrictions,
         recipient=facts.get("recipient"),
     )
-    if row["reason"] == NO_REDACTOR and want.allowed and not row["allowed"]:
-        return  # allowed, but left out because its file could not be redacted: fail closed
+    if row["reason"] in LEFT_OUT_BY_EXPORT and want.allowed and not row["allowed"]:
+        return  # allowed, but the export left it out (it could not be shown safely)
     got = (row["allowed"], row["reason"], row["record_id"], row["log_index"])
     expected = (want.allowed, want.reason.value, want.record_id, want.log_index)
     if got != expected:

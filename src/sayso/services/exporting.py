@@ -26,7 +26,13 @@ from sayso.exports import card, manifest
 from sayso.ledger.models import ExportRow, ExportSubject, Meeting
 from sayso.services import logs
 from sayso.services.context import Context
-from sayso.services.exporting_files import NO_REDACTOR, SPAN, SPAN_MODALITY, redact_source
+from sayso.services.exporting_files import (
+    NO_REDACTOR,
+    ORPHANED,
+    SPAN,
+    SPAN_MODALITY,
+    redact_source,
+)
 from sayso.services.gating import Engine, gather, run_gate
 from sayso.services.ingest import archive_source, segments_path
 
@@ -81,8 +87,9 @@ def export(
     work.mkdir(parents=True)
     try:
         starts = {m: _meeting_start(session, m) for m in meeting_ids}
-        outputs = _write_sources(ctx, decided, work, starts, progress)
-        decided = _fail_closed(decided, outputs)
+        orphaned: set[tuple[str, str, str]] = set()
+        outputs = _write_sources(ctx, decided, work, starts, progress, orphaned)
+        decided = _fail_closed(decided, outputs, orphaned)
         facts = card.CardFacts(
             export_id=export_id,
             purpose=purpose,
@@ -191,6 +198,7 @@ def _write_sources(
     work: Path,
     starts: dict[str, datetime],
     progress: Progress | None,
+    orphaned: set[tuple[str, str, str]],
 ) -> dict[tuple[str, str], str]:
     """Redact each source file of the decided segments into ``work``."""
     outputs: dict[tuple[str, str], str] = {}
@@ -206,26 +214,35 @@ def _write_sources(
         target = Path(meeting_id) / source
         (work / target).parent.mkdir(parents=True, exist_ok=True)
         # Media offsets count from the recording's start: the meeting's start time.
-        if redact_source(root / source, work / target, rows, starts[meeting_id]):
+        extra = redact_source(root / source, work / target, rows, starts[meeting_id])
+        if extra is not None:
             outputs[(meeting_id, source)] = target.as_posix()
+            orphaned.update((meeting_id, source, location) for location in extra)
     return outputs
 
 
-def _fail_closed(decided: pa.Table, outputs: dict[tuple[str, str], str]) -> pa.Table:
-    """Allowed items whose file could not be redacted are left out, and say why."""
-    written = [
-        (m, s) in outputs
-        for m, s in zip(
-            decided.column("meeting_id").to_pylist(),
-            decided.column("source").to_pylist(),
-            strict=True,
-        )
+def _fail_closed(
+    decided: pa.Table, outputs: dict[tuple[str, str], str], orphaned: set[tuple[str, str, str]]
+) -> pa.Table:
+    """Allowed items the export left out (no redactor for their file, or a cue that would
+    read as someone else's words) are marked so, with the reason."""
+    keys = zip(
+        decided.column("meeting_id").to_pylist(),
+        decided.column("source").to_pylist(),
+        decided.column("location").to_pylist(),
+        strict=True,
+    )
+    why = [
+        None
+        if (m, s) in outputs and (m, s, loc) not in orphaned
+        else (NO_REDACTOR if (m, s) not in outputs else ORPHANED)
+        for m, s, loc in keys
     ]
-    lost = pc.and_(decided.column("allowed"), pc.invert(pa.array(written)))
+    lost = pc.and_(decided.column("allowed"), pa.array([w is not None for w in why]))
     if not pc.any(lost).as_py():
         return decided
-    reason = pc.if_else(lost, NO_REDACTOR, decided.column("reason"))
-    allowed = pc.and_(decided.column("allowed"), pa.array(written))
+    reason = pc.if_else(lost, pa.array([w or "" for w in why]), decided.column("reason"))
+    allowed = pc.and_(decided.column("allowed"), pc.invert(lost))
     decided = decided.set_column(decided.schema.get_field_index("reason"), "reason", reason)
     return decided.set_column(decided.schema.get_field_index("allowed"), "allowed", allowed)
 

@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sayso.ingest.textfile import decode
+from sayso.ingest.vtt import parse_cues
+from sayso.ingest.zoom_vtt import split_speaker
 from sayso.redact import (
     Interval,
     keep_locations,
@@ -27,6 +29,9 @@ from sayso.redact import (
 )
 
 NO_REDACTOR = "no_redactor"
+ORPHANED = "continues_withheld_speech"
+# Reasons the export adds when it leaves out more than the gate did: never a violation.
+LEFT_OUT_BY_EXPORT = frozenset({NO_REDACTOR, ORPHANED})
 Row = dict[str, object]
 CHAT_SUFFIXES = ("meeting_saved_chat.txt", "newchat.txt", "_chat.txt")
 SPAN = " @ "  # a media item for one span of speech: "track mixed_audio @ cue 12"
@@ -41,23 +46,48 @@ WHOLE_FILE_ROLES = (
 SPAN_MODALITY = {"participant_audio": "audio", "mixed_audio": "audio", "speaker_view": "video"}
 
 
-def redact_source(src: Path, dst: Path, rows: Sequence[Row], origin: datetime) -> bool:
-    """Write the redacted copy; False when this kind of file cannot be redacted."""
+def redact_source(src: Path, dst: Path, rows: Sequence[Row], origin: datetime) -> set[str] | None:
+    """Write the redacted copy and return the locations it left out beyond the gate's
+    decisions; None when this kind of file cannot be redacted (nothing written)."""
     name = src.name.lower()
     allowed = {str(r["location"]) for r in rows if r["allowed"]}
     if name.endswith(".vtt"):
         text = decode(src.read_bytes(), src.name)
-        dst.write_text(redact_vtt(text, src.name, keep_locations(allowed)), "utf-8")
-        return True
+        orphans = set()
+        if name.endswith(".transcript.vtt"):
+            orphans = _orphaned_continuations(text, src.name, rows, allowed)
+        dst.write_text(redact_vtt(text, src.name, keep_locations(allowed - orphans)), "utf-8")
+        return orphans
     if name.endswith(CHAT_SUFFIXES):
         text = decode(src.read_bytes(), src.name)
         dst.write_text(redact_chat(text, src.name, allowed).text, "utf-8")
-        return True
+        return set()
     tracks = [r for r in rows if SPAN not in str(r["location"])]
     if len(tracks) != 1:
-        return False
+        return None
     spans = [r for r in rows if SPAN in str(r["location"])]
-    return _redact_media(src, dst, tracks[0], spans, origin)
+    return set() if _redact_media(src, dst, tracks[0], spans, origin) else None
+
+
+def _orphaned_continuations(
+    text: str, source: str, rows: Sequence[Row], allowed: set[str]
+) -> set[str]:
+    """Zoom cues without a ``Name:`` prefix continue the previous speaker. Kept after
+    their speaker's earlier cue was dropped, they would read as someone else's words:
+    such cues are left out too (fail closed)."""
+    owner = {str(r["location"]): r["participant_id"] for r in rows}
+    orphans: set[str] = set()
+    last_kept: object = None
+    for cue in parse_cues(text, source):
+        here = cue.location
+        if here not in allowed:
+            continue
+        name, _ = split_speaker(" ".join(line for line in cue.lines if line))
+        if name is None and owner.get(here) != last_kept:
+            orphans.add(here)
+            continue
+        last_kept = owner.get(here)
+    return orphans
 
 
 def _redact_media(src: Path, dst: Path, track: Row, spans: Sequence[Row], origin: datetime) -> bool:
