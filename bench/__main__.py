@@ -6,10 +6,26 @@ import argparse
 import time
 from dataclasses import replace
 
-from bench import api_consent_write, audio_redact, ledger_append, log_proofs, receipt_sign
+from bench import (
+    api_consent_write,
+    audio_redact,
+    gate,
+    ledger_append,
+    log_proofs,
+    ray_scaling,
+    receipt_sign,
+)
 from bench.report import Reporter, note
 
-BENCHES = ("ledger_append", "receipt_sign", "log_proofs", "api_consent_write", "audio_redact")
+BENCHES = (
+    "ledger_append",
+    "receipt_sign",
+    "log_proofs",
+    "api_consent_write",
+    "audio_redact",
+    "gate",
+    "ray_scaling",
+)
 
 
 def _args() -> argparse.Namespace:
@@ -44,6 +60,10 @@ def main() -> None:
         )
     if "audio_redact" in chosen:
         audio_redact.run(audio_redact.QUICK if args.quick else audio_redact.FULL, reporter)
+    if "gate" in chosen:
+        gate.run(gate.QUICK if args.quick else gate.FULL, reporter)
+    if "ray_scaling" in chosen:
+        ray_scaling.run(ray_scaling.QUICK if args.quick else ray_scaling.FULL, reporter)
     note(f"bench: done in {time.perf_counter() - started:.1f} s")
 
 
