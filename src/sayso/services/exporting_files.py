@@ -27,6 +27,7 @@ from sayso.redact import (
     redact_vtt,
     silence_speech,
 )
+from sayso.redact.otter import redact_otter
 
 NO_REDACTOR = "no_redactor"
 ORPHANED = "continues_withheld_speech"
@@ -61,6 +62,10 @@ def redact_source(src: Path, dst: Path, rows: Sequence[Row], origin: datetime) -
     if name.endswith(CHAT_SUFFIXES):
         text = decode(src.read_bytes(), src.name)
         dst.write_text(redact_chat(text, src.name, allowed).text, "utf-8")
+        return set()
+    if name.endswith((".txt", ".md")):  # any other text an archive holds: an Otter export
+        text = decode(src.read_bytes(), src.name)
+        dst.write_text(redact_otter(text, src.name, allowed), "utf-8")
         return set()
     tracks = [r for r in rows if SPAN not in str(r["location"])]
     if len(tracks) != 1:
