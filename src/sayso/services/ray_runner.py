@@ -59,7 +59,11 @@ def decide_on_ray(
         at=at,
         recipient=recipient,
     )
-    dataset = ray.data.from_arrow(gate_view).map_batches(
+    # One block per batch, so Ray can hand the batches to several workers at once.
+    blocks = [
+        gate_view.slice(start, batch_size) for start in range(0, gate_view.num_rows, batch_size)
+    ]
+    dataset = ray.data.from_arrow(blocks or [gate_view]).map_batches(
         decide, batch_format="pyarrow", batch_size=batch_size
     )
     tables = [ray.get(ref) for ref in dataset.to_arrow_refs()]
