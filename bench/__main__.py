@@ -9,6 +9,7 @@ from dataclasses import replace
 from bench import (
     api_consent_write,
     audio_redact,
+    export_meeting,
     gate,
     ledger_append,
     log_proofs,
@@ -23,6 +24,7 @@ BENCHES = (
     "log_proofs",
     "api_consent_write",
     "audio_redact",
+    "export_meeting",
     "gate",
     "ray_scaling",
 )
@@ -37,6 +39,11 @@ def _args() -> argparse.Namespace:
     parser.add_argument(
         "--events", type=int, help="log_proofs ledger size (default 1,000,000; 10,000 if --quick)"
     )
+    parser.add_argument(
+        "--minutes",
+        type=int,
+        help="export_meeting length (default 60; 5 if --quick); a sixth as long runs too",
+    )
     return parser.parse_args()
 
 
@@ -44,6 +51,8 @@ def main() -> None:
     args = _args()
     if args.events is not None and args.events < 1:
         raise SystemExit("--events must be at least 1")
+    if args.minutes is not None and args.minutes < 1:
+        raise SystemExit("--minutes must be at least 1")
     reporter = Reporter(write_docs=not args.quick)
     chosen = [args.only] if args.only else list(BENCHES)
     started = time.perf_counter()
@@ -60,6 +69,10 @@ def main() -> None:
         )
     if "audio_redact" in chosen:
         audio_redact.run(audio_redact.QUICK if args.quick else audio_redact.FULL, reporter)
+    if "export_meeting" in chosen:
+        cfg = export_meeting.QUICK if args.quick else export_meeting.FULL
+        minutes = cfg.minutes if args.minutes is None else args.minutes
+        export_meeting.run(replace(cfg, minutes=minutes), reporter)
     if "gate" in chosen:
         gate.run(gate.QUICK if args.quick else gate.FULL, reporter)
     if "ray_scaling" in chosen:
