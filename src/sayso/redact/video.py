@@ -83,10 +83,14 @@ class _Video:
         self.out.pix_fmt = "yuv420p"
         time_base = stream.time_base or 1 / rate
         self.out.time_base = self.out.codec_context.time_base = time_base
+        source_rate = stream.codec_context.bit_rate or 0
         if self.encoder == "libx264":
-            self.out.codec_context.options = {"preset": "veryfast", "crf": "20"}
+            options = {"preset": "veryfast", "crf": "20"}
+            if source_rate:  # no bigger than the source: a redacted copy needs no more bits
+                options |= {"maxrate": str(source_rate), "bufsize": str(2 * source_rate)}
+            self.out.codec_context.options = options
         else:
-            self.out.codec_context.bit_rate = max(stream.codec_context.bit_rate or 0, 1_000_000)
+            self.out.codec_context.bit_rate = source_rate or 1_000_000
         self.default_duration: Fraction = 1 / rate
         self.cursor = RangeCursor([_micros(i) for i in withheld])
         self.frames = 0
