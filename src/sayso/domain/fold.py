@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import datetime
 
 from sayso.domain.records import (
     ConsentEvent,
     ConsentRecord,
     EventType,
-    Scope,
+    ScopeKind,
     Status,
     Window,
 )
 
-_Key = tuple[str, Scope, str]
+# (participant, scope kind, scope id, purpose): plain values hash and compare faster than
+# a Scope dataclass, and a history read back has a distinct Scope object per event.
+_Key = tuple[str, ScopeKind, str, str]
 _ENDING = {
     EventType.WITHDRAW: Status.WITHDRAWN,
     EventType.REFUSE: Status.WITHDRAWN,
@@ -40,10 +41,12 @@ def fold_events(events: Iterable[ConsentEvent]) -> list[ConsentRecord]:
         if event.event_type is EventType.GRANT:
             granted[event.event_id] = _granted_window(event)
         for purpose in event.purposes:
-            key = (event.principal_id, event.scope, purpose)
-            result = _apply(live.get(key, []), event, purpose, granted)
-            live[key] = [r for r in result if _is_live(r)]
-            ended.setdefault(key, []).extend(r for r in result if not _is_live(r))
+            key = (event.principal_id, event.scope.kind, event.scope.id, purpose)
+            still: list[ConsentRecord] = []
+            done = ended.setdefault(key, [])
+            for record in _apply(live.get(key, []), event, purpose, granted):
+                (still if _is_live(record) else done).append(record)
+            live[key] = still
     return [
         record
         for key in ended
@@ -98,9 +101,35 @@ def _is_live(record: ConsentRecord) -> bool:
 
 def _close_capture(records: list[ConsentRecord], t: datetime) -> list[ConsentRecord]:
     return [
-        replace(r, capture_windows=_closed(r.capture_windows, t)) if _is_live(r) else r
+        _changed(r, r.status, _closed(r.capture_windows, t), r.use_end) if _is_live(r) else r
         for r in records
     ]
+
+
+def _changed(
+    r: ConsentRecord,
+    status: Status,
+    windows: tuple[Window, ...],
+    use_end: datetime | None,
+) -> ConsentRecord:
+    """``r`` with a new status, capture windows and use end, built directly:
+    ``dataclasses.replace`` introspects the fields on every call, twice per event here."""
+    return ConsentRecord(
+        r.record_id,
+        r.log_index,
+        r.principal_id,
+        r.org_id,
+        r.scope,
+        r.purpose,
+        status,
+        r.decided_at,
+        r.notice_hash,
+        r.modalities,
+        r.recipients,
+        r.terms,
+        windows,
+        use_end,
+    )
 
 
 def _closed(windows: tuple[Window, ...], t: datetime) -> tuple[Window, ...]:
@@ -130,13 +159,12 @@ def _reopen_latest(
         return records
     if any(w.start <= start and (w.end is None or start < w.end) for w in record.capture_windows):
         return records
-    updated = replace(record, capture_windows=(*record.capture_windows, Window(start, bound.end)))
+    windows = (*record.capture_windows, Window(start, bound.end))
+    updated = _changed(record, record.status, windows, record.use_end)
     return [*records[:i], updated, *records[i + 1 :]]
 
 
 def _end_use(record: ConsentRecord, t: datetime, status: Status) -> ConsentRecord:
     if not _is_live(record):
         return record
-    return replace(
-        record, status=status, use_end=t, capture_windows=_closed(record.capture_windows, t)
-    )
+    return _changed(record, status, _closed(record.capture_windows, t), t)

@@ -9,11 +9,13 @@ keeps those in a current-state table and ``decide`` reads them.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from sayso.domain.canonical import canonical_json, json_string, json_strings
 from sayso.errors import InvalidInput
 
 
@@ -63,7 +65,12 @@ class Scope:
     id: str
 
     def __str__(self) -> str:
-        return f"{self.kind.value}:{self.id}"
+        # Every row of an event writes its scope: format it once, kept beside the fields
+        # (a frozen instance's __dict__ is writable; cached_property would take a lock).
+        text: str | None = self.__dict__.get("_text")
+        if text is None:
+            text = self.__dict__["_text"] = f"{self.kind.value}:{self.id}"
+        return text
 
     @classmethod
     def parse(cls, text: str) -> Scope:
@@ -81,6 +88,10 @@ class NoticeTerms:
     modalities: tuple[str, ...]
     retention_days: int
     recipients: tuple[str, ...] = ()
+
+    @functools.cached_property
+    def _json(self) -> str:  # a batch's events share their terms: encode each once
+        return canonical_json(_terms_doc(self)).decode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -155,6 +166,14 @@ class ConsentEvent:
             "capture_window": _window_doc(self.capture_window),
         }
 
+    def to_canonical_json(self) -> bytes:
+        """``canonical_json(self.to_document())``, byte for byte (the log commits to these
+        bytes), written field by field: the generic encoder cost more than the store."""
+        try:
+            return _event_json(self).encode("utf-8")
+        except TypeError:  # a field of a type the document does not expect: the general path
+            return canonical_json(self.to_document())
+
     @classmethod
     def from_document(cls, doc: dict[str, Any], log_index: int | None = None) -> ConsentEvent:
         return cls(
@@ -178,6 +197,64 @@ class ConsentEvent:
             capture_window=_window_from(doc["capture_window"]),
             log_index=log_index,
         )
+
+
+_EVENT_TYPE_JSON = {t: json_string(t.value) for t in EventType}
+_EVENT_STATUS_JSON = {t: json_string(s.value) for t, s in EVENT_STATUS.items()}
+_STATUS_JSON = {s: json_string(s.value) for s in Status}
+
+
+def _event_json(e: ConsentEvent) -> str:
+    """The canonical JSON of ``e.to_document()``: its keys in sorted order."""
+    modalities = json_strings(e.modalities)
+    return (
+        f'{{"capture_window":{_window_json(e.capture_window)},'
+        f'"controller":{json_string(e.controller)},'
+        f'"event_time":"{_iso(e.event_time)}",'  # isoformat needs no escaping
+        f'"event_type":{_EVENT_TYPE_JSON[e.event_type]},'
+        f'"indication_method":{json_string(e.indication_method)},'
+        f'"jurisdiction":{json_string(e.jurisdiction)},'
+        f'"language":{json_string(e.language)},'
+        f'"modalities":{modalities},'
+        f'"notice_hash":{json_string(e.notice_hash)},'
+        f'"org_id":{json_string(e.org_id)},'
+        f'"personal_data_categories":{modalities},'
+        f'"principal_id":{json_string(e.principal_id)},'
+        f'"purposes":{json_strings(e.purposes)},'
+        f'"recipients":{json_strings(e.recipients)},'
+        f'"record_id":{json_string(e.event_id)},'
+        f'"scope":{json_string(str(e.scope))},'
+        f'"status":{_EVENT_STATUS_JSON[e.event_type]},'
+        f'"storage_location":{json_string(e.storage_location)},'
+        f'"terms":{_terms_map_json(e.terms)},'
+        f'"withdrawal_method":{json_string(e.withdrawal_method)}}}'
+    )
+
+
+def _terms_map_json(terms: dict[str, NoticeTerms]) -> str:
+    if len(terms) == 1:  # the usual event: one purpose
+        ((purpose, t),) = terms.items()
+        return f"{{{json_string(purpose)}:{_terms_json(t)}}}"
+    pairs = [f"{json_string(p)}:{_terms_json(t)}" for p, t in sorted(terms.items())]
+    return "{" + ",".join(pairs) + "}"
+
+
+def _terms_json(t: NoticeTerms) -> str:
+    return t._json
+
+
+def _window_json(w: Window | None) -> str:
+    if w is None:
+        return "null"
+    start = _iso(w.start)
+    end = f'"{_iso(w.end)}"' if w.end else "null"
+    return f'{{"end":{end},"start":"{start}"}}'
+
+
+def _int_json(value: int) -> str:
+    if type(value) is not int:  # bool and friends: the general path
+        raise TypeError(f"not an int: {value!r}")
+    return repr(value)
 
 
 def _iso(value: datetime) -> str:
@@ -271,6 +348,35 @@ def record_to_document(record: ConsentRecord) -> dict[str, Any]:
         "capture_windows": [_window_doc(w) for w in record.capture_windows],
         "use_end": _iso(record.use_end) if record.use_end else None,
     }
+
+
+def record_canonical_json(record: ConsentRecord) -> bytes:
+    """``canonical_json(record_to_document(record))``, byte for byte, field by field."""
+    try:
+        return _record_json(record).encode("utf-8")
+    except TypeError:  # a field of a type the document does not expect: the general path
+        return canonical_json(record_to_document(record))
+
+
+def _record_json(r: ConsentRecord) -> str:
+    """The canonical JSON of ``record_to_document(r)``: its keys in sorted order."""
+    use_end = f'"{_iso(r.use_end)}"' if r.use_end else "null"
+    return (
+        f'{{"capture_windows":[{",".join([_window_json(w) for w in r.capture_windows])}],'
+        f'"decided_at":"{_iso(r.decided_at)}",'
+        f'"log_index":{_int_json(r.log_index)},'
+        f'"modalities":{json_strings(r.modalities)},'
+        f'"notice_hash":{json_string(r.notice_hash)},'
+        f'"org_id":{json_string(r.org_id)},'
+        f'"principal_id":{json_string(r.principal_id)},'
+        f'"purpose":{json_string(r.purpose)},'
+        f'"recipients":{json_strings(r.recipients)},'
+        f'"record_id":{json_string(r.record_id)},'
+        f'"scope":{json_string(str(r.scope))},'
+        f'"status":{_STATUS_JSON[r.status]},'
+        f'"terms":{_terms_json(r.terms) if r.terms else "null"},'
+        f'"use_end":{use_end}}}'
+    )
 
 
 def record_from_document(doc: dict[str, Any]) -> ConsentRecord:

@@ -11,14 +11,13 @@ from dataclasses import dataclass
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session
 
-from sayso.domain.canonical import canonical_json
 from sayso.domain.fold import fold_events
 from sayso.domain.records import (
     INDICATION_METHODS,
     ConsentEvent,
     ConsentRecord,
     EventType,
-    record_to_document,
+    record_canonical_json,
 )
 from sayso.errors import Conflict, InvalidInput, NotAllowed
 from sayso.ledger import log_store
@@ -101,8 +100,7 @@ def _append_authorised(
         cache = BatchCache()
         events = [build_event(session, ctx, r, cache, size + i) for i, r in enumerate(fresh)]
         salts = [os.urandom(32) for _ in events]
-        docs = [e.to_document() for e in events]
-        texts = [canonical_json(d) for d in docs]
+        texts = [e.to_canonical_json() for e in events]
         commitments = [commitment_of(s, t) for s, t in zip(salts, texts, strict=True)]
         appended = log_store.append(session, size, commitments)
         _insert_events(session, fresh, events, texts, salts, appended.first_index)
@@ -285,7 +283,7 @@ def _refresh_state(session: Session, events: Sequence[ConsentEvent], first_index
     (appended from ``first_index`` on) touched. Their earlier history is read back; the
     new events are used as built (an event equals what its stored document reads back
     as, a property the domain tests check)."""
-    pairs = {(e.principal_id, str(e.scope)) for e in events}
+    pairs = {(who, str(scope)) for who, scope in {(e.principal_id, e.scope) for e in events}}
     if not pairs:
         return
     records = fold_events(events_for(session, pairs, before=first_index) + list(events))
@@ -322,7 +320,7 @@ def _state_row(record: ConsentRecord) -> tuple[object, ...]:
         str(record.scope),
         record.status.value,
         record.log_index,
-        canonical_json(record_to_document(record)).decode(),
+        record_canonical_json(record).decode(),
     )
 
 

@@ -7,7 +7,7 @@ and only for meetings of the participant's own org.
 
 from __future__ import annotations
 
-import uuid
+import os
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 from sayso.domain.canonical import content_hash
 from sayso.domain.notice import notice_terms
 from sayso.domain.policy import Policy, PurposeTerms
-from sayso.domain.records import ConsentEvent, EventType, Scope, ScopeKind, Window
+from sayso.domain.records import (
+    ConsentEvent,
+    EventType,
+    NoticeTerms,
+    Scope,
+    ScopeKind,
+    Window,
+)
 from sayso.errors import InvalidInput, NotAllowed, NotFound
 from sayso.ledger.models import Meeting, Participant
 from sayso.ledger.models import Restriction as RestrictionRow
@@ -54,13 +61,37 @@ class ConsentRequest:
         )
 
 
+@dataclass(frozen=True)
+class _Checked:
+    """What the policy gives every event of one request shape (same participant, scope,
+    action, purposes and choices): checked and derived once per batch, then shared."""
+
+    org_id: str
+    modalities: tuple[str, ...]
+    recipients: tuple[str, ...]
+    terms: dict[str, NoticeTerms]
+    notice_hash: str
+    controller: str
+    jurisdiction: str
+    storage_location: str
+    language: str
+    withdrawal_method: str
+
+
+_ShapeKey = tuple[
+    str, Scope, EventType, tuple[str, ...], tuple[str, ...] | None, tuple[str, ...] | None
+]
+
+
 @dataclass
 class BatchCache:
-    """What one batch looks up once: each org's policy and notice, each checked owner."""
+    """What one batch looks up once: each org's policy and notice, each checked owner,
+    each request shape's checked choices."""
 
     policies: dict[str, tuple[PublishedPolicy, StoredNotice]] = field(default_factory=dict)
     owners: dict[tuple[str, Scope], str] = field(default_factory=dict)
     restricted: dict[tuple[str, str | None], set[str]] = field(default_factory=dict)
+    shapes: dict[_ShapeKey, _Checked] = field(default_factory=dict)
 
 
 def _owner_org(session: Session, request: ConsentRequest, cache: BatchCache) -> str:
@@ -79,6 +110,52 @@ def _owner_org(session: Session, request: ConsentRequest, cache: BatchCache) -> 
 def build_event(
     session: Session, ctx: Context, request: ConsentRequest, cache: BatchCache, log_index: int
 ) -> ConsentEvent:
+    key = (
+        request.principal_id,
+        request.scope,
+        request.action,
+        request.purposes,
+        request.modalities,
+        request.recipients,
+    )
+    checked = cache.shapes.get(key)
+    if checked is None:
+        checked = cache.shapes[key] = _check(session, request, cache)
+    return ConsentEvent(
+        event_id=new_event_id(),
+        principal_id=request.principal_id,
+        org_id=checked.org_id,
+        scope=request.scope,
+        event_type=request.action,
+        purposes=request.purposes,
+        modalities=checked.modalities,
+        recipients=checked.recipients,
+        event_time=ctx.clock(),
+        notice_hash=checked.notice_hash,
+        terms=checked.terms,
+        controller=checked.controller,
+        jurisdiction=checked.jurisdiction,
+        storage_location=checked.storage_location,
+        language=checked.language,
+        withdrawal_method=checked.withdrawal_method,
+        indication_method=request.indication_method,
+        capture_window=request.capture_window,
+        log_index=log_index,
+    )
+
+
+def new_event_id() -> str:
+    """``str(uuid.uuid4())``, formatted from the random bytes directly: uuid4 and its
+    ``str`` cost more than anything else in building an event."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = raw[6] & 0x0F | 0x40  # version 4
+    raw[8] = raw[8] & 0x3F | 0x80  # RFC 4122 variant
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def _check(session: Session, request: ConsentRequest, cache: BatchCache) -> _Checked:
+    """The owner, policy and ceiling checks of one request shape (raising as they fail)."""
     org_id = _owner_org(session, request, cache)
     if org_id not in cache.policies:
         published = current_policy(session, org_id)
@@ -86,26 +163,17 @@ def build_event(
     published, notice = cache.policies[org_id]
     modalities, recipients = _choices(session, published, request, cache)
     policy = published.policy
-    return ConsentEvent(
-        event_id=str(uuid.uuid4()),
-        principal_id=request.principal_id,
+    return _Checked(
         org_id=org_id,
-        scope=request.scope,
-        event_type=request.action,
-        purposes=request.purposes,
         modalities=modalities,
         recipients=recipients,
-        event_time=ctx.clock(),
-        notice_hash=published.notice_hash,
         terms=notice_terms(policy, request.purposes),
+        notice_hash=published.notice_hash,
         controller=policy.controller,
         jurisdiction=policy.jurisdiction,
         storage_location=policy.storage_location,
         language=policy.language,
         withdrawal_method=str(notice.document["withdrawal_method"]),
-        indication_method=request.indication_method,
-        capture_window=request.capture_window,
-        log_index=log_index,
     )
 
 

@@ -1,0 +1,17 @@
+"""Event ids: what ``str(uuid.uuid4())`` gives, made without the uuid module's overhead."""
+
+from __future__ import annotations
+
+import uuid
+
+from sayso.services.consent_requests import new_event_id
+
+
+def test_event_ids_are_random_version_4_uuids_in_their_canonical_text_form() -> None:
+    ids = [new_event_id() for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    for text in ids:
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text
+        assert parsed.version == 4
+        assert parsed.variant == uuid.RFC_4122
