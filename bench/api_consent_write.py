@@ -75,8 +75,9 @@ class ApiConfig:
 
 
 FULL = ApiConfig()
-# One uvicorn process per core (each with its own group-commit writer); override to compare.
-WORKERS = int(os.environ.get("SAYSO_BENCH_API_WORKERS", "2"))
+# One uvicorn process: its single group-commit writer batches best (two workers measured
+# slower at 22:55: their writers contend for the log head). Override to compare.
+WORKERS = int(os.environ.get("SAYSO_BENCH_API_WORKERS", "1"))
 QUICK = ApiConfig(clients=4, per_client=10, reps=2)
 
 
