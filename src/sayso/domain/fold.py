@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sayso.domain.records import (
+    EVENT_STATUS,
     ConsentEvent,
     ConsentRecord,
     EventType,
@@ -77,22 +79,33 @@ def _granted_window(event: ConsentEvent) -> Window:
 
 def _new_record(event: ConsentEvent, purpose: str) -> ConsentRecord:
     grant = event.event_type is EventType.GRANT
-    window = _granted_window(event)
-    return ConsentRecord(
-        record_id=event.event_id,
-        log_index=event.log_index if event.log_index is not None else -1,
-        principal_id=event.principal_id,
-        org_id=event.org_id,
-        scope=event.scope,
-        purpose=purpose,
-        status=event.status,
-        decided_at=event.event_time,
-        notice_hash=event.notice_hash,
-        modalities=event.modalities if grant else (),
-        recipients=event.recipients if grant else (),
-        terms=event.terms.get(purpose),
-        capture_windows=(window,) if grant else (),
+    return _record(
+        {
+            "record_id": event.event_id,
+            "log_index": event.log_index if event.log_index is not None else -1,
+            "principal_id": event.principal_id,
+            "org_id": event.org_id,
+            "scope": event.scope,
+            "purpose": purpose,
+            "status": EVENT_STATUS[event.event_type],
+            "decided_at": event.event_time,
+            "notice_hash": event.notice_hash,
+            "modalities": event.modalities if grant else (),
+            "recipients": event.recipients if grant else (),
+            "terms": event.terms.get(purpose),
+            "capture_windows": (_granted_window(event),) if grant else (),
+            "use_end": None,
+        }
     )
+
+
+def _record(fields: dict[str, Any]) -> ConsentRecord:
+    """``ConsentRecord(**fields)``, every field named, set directly: the frozen
+    ``__init__`` costs one ``object.__setattr__`` per field, and the fold makes a record
+    per event and another per change."""
+    record: ConsentRecord = object.__new__(ConsentRecord)
+    record.__dict__.update(fields)
+    return record
 
 
 def _is_live(record: ConsentRecord) -> bool:
@@ -114,22 +127,7 @@ def _changed(
 ) -> ConsentRecord:
     """``r`` with a new status, capture windows and use end, built directly:
     ``dataclasses.replace`` introspects the fields on every call, twice per event here."""
-    return ConsentRecord(
-        r.record_id,
-        r.log_index,
-        r.principal_id,
-        r.org_id,
-        r.scope,
-        r.purpose,
-        status,
-        r.decided_at,
-        r.notice_hash,
-        r.modalities,
-        r.recipients,
-        r.terms,
-        windows,
-        use_end,
-    )
+    return _record({**r.__dict__, "status": status, "capture_windows": windows, "use_end": use_end})
 
 
 def _closed(windows: tuple[Window, ...], t: datetime) -> tuple[Window, ...]:

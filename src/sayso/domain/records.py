@@ -170,7 +170,10 @@ class ConsentEvent:
         """``canonical_json(self.to_document())``, byte for byte (the log commits to these
         bytes), written field by field: the generic encoder cost more than the store."""
         try:
-            return _event_json(self).encode("utf-8")
+            parts: EventJsonParts | None = self.__dict__.get("_json_parts")
+            if parts is None:
+                return _event_json(self).encode("utf-8")
+            return _event_json_with(parts, self).encode("utf-8")
         except TypeError:  # a field of a type the document does not expect: the general path
             return canonical_json(self.to_document())
 
@@ -204,16 +207,19 @@ _EVENT_STATUS_JSON = {t: json_string(s.value) for t, s in EVENT_STATUS.items()}
 _STATUS_JSON = {s: json_string(s.value) for s in Status}
 
 
-def _event_json(e: ConsentEvent) -> str:
-    """The canonical JSON of ``e.to_document()``: its keys in sorted order."""
+EventJsonParts = tuple[str, str, str, str]
+"""The text between an event's varying fields (capture window, event time, indication
+method, event id) in its canonical JSON: the same for every event of one request shape."""
+
+
+def event_json_parts(e: ConsentEvent) -> EventJsonParts:
+    """``e``'s canonical JSON without its capture window, event time, indication method
+    and event id: the four stretches of text around them."""
     modalities = json_strings(e.modalities)
     return (
-        f'{{"capture_window":{_window_json(e.capture_window)},'
-        f'"controller":{json_string(e.controller)},'
-        f'"event_time":"{_iso(e.event_time)}",'  # isoformat needs no escaping
-        f'"event_type":{_EVENT_TYPE_JSON[e.event_type]},'
-        f'"indication_method":{json_string(e.indication_method)},'
-        f'"jurisdiction":{json_string(e.jurisdiction)},'
+        f',"controller":{json_string(e.controller)},"event_time":"',
+        f'","event_type":{_EVENT_TYPE_JSON[e.event_type]},"indication_method":',
+        f',"jurisdiction":{json_string(e.jurisdiction)},'
         f'"language":{json_string(e.language)},'
         f'"modalities":{modalities},'
         f'"notice_hash":{json_string(e.notice_hash)},'
@@ -222,13 +228,48 @@ def _event_json(e: ConsentEvent) -> str:
         f'"principal_id":{json_string(e.principal_id)},'
         f'"purposes":{json_strings(e.purposes)},'
         f'"recipients":{json_strings(e.recipients)},'
-        f'"record_id":{json_string(e.event_id)},'
-        f'"scope":{json_string(str(e.scope))},'
+        '"record_id":',
+        f',"scope":{json_string(str(e.scope))},'
         f'"status":{_EVENT_STATUS_JSON[e.event_type]},'
         f'"storage_location":{json_string(e.storage_location)},'
         f'"terms":{_terms_map_json(e.terms)},'
-        f'"withdrawal_method":{json_string(e.withdrawal_method)}}}'
+        f'"withdrawal_method":{json_string(e.withdrawal_method)}}}',
     )
+
+
+def _event_json(e: ConsentEvent) -> str:
+    """The canonical JSON of ``e.to_document()``: its keys in sorted order."""
+    return _event_json_with(event_json_parts(e), e)
+
+
+def _event_json_with(parts: EventJsonParts, e: ConsentEvent) -> str:
+    # isoformat needs no escaping
+    return "".join(
+        [
+            '{"capture_window":',
+            _window_json(e.capture_window),
+            parts[0],
+            _iso(e.event_time),
+            parts[1],
+            json_string(e.indication_method),
+            parts[2],
+            json_string(e.event_id),
+            parts[3],
+        ]
+    )
+
+
+def new_event(fields: dict[str, Any], parts: EventJsonParts | None = None) -> ConsentEvent:
+    """``ConsentEvent(**fields)`` (every field named), set directly rather than through the
+    frozen ``__init__``'s one ``object.__setattr__`` per field. With ``parts``: the
+    stretches of its canonical JSON that ``event_json_parts`` gives for an event of the
+    same fields but the varying four, kept beside the fields for ``to_canonical_json``."""
+    event: ConsentEvent = object.__new__(ConsentEvent)
+    values = event.__dict__
+    values.update(fields)
+    if parts is not None:
+        values["_json_parts"] = parts
+    return event
 
 
 def _terms_map_json(terms: dict[str, NoticeTerms]) -> str:

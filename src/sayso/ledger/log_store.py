@@ -7,6 +7,7 @@ IMMEDIATE`` on SQLite), so concurrent writers get dense, unforked indexes.
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,7 +27,6 @@ from sayso.transparency import (
     NoteSigner,
     append_nodes,
     frontier_keys,
-    leaf_hash,
     root_from_source,
     sign_checkpoint,
 )
@@ -107,10 +107,11 @@ def current_size(session: Session) -> int:
 
 def append(session: Session, size: int, commitments: Sequence[bytes]) -> Appended:
     """Append leaves after ``lock_head``; stores every new node; returns the new root."""
-    hashes = [leaf_hash(c) for c in commitments]
+    sha256 = hashlib.sha256  # leaf_hash, inlined: one call per leaf instead of two
+    hashes = [sha256(b"\x00" + c).digest() for c in commitments]
     frontier = DbNodeSource(session).get_nodes(frontier_keys(size)) if size else {}
     nodes = append_nodes(size, frontier, hashes)
-    leaves = [(size + i, h, c) for i, (h, c) in enumerate(zip(hashes, commitments, strict=True))]
+    leaves = list(zip(range(size, size + len(hashes)), hashes, commitments, strict=True))
     insert_rows(session, "log_leaves", ("idx", "leaf_hash", "commitment"), leaves)
     insert_rows(session, "log_nodes", ("level", "idx", "hash"), nodes)
     new_size = size + len(commitments)

@@ -18,11 +18,13 @@ from sayso.domain.notice import notice_terms
 from sayso.domain.policy import Policy, PurposeTerms
 from sayso.domain.records import (
     ConsentEvent,
+    EventJsonParts,
     EventType,
-    NoticeTerms,
     Scope,
     ScopeKind,
     Window,
+    event_json_parts,
+    new_event,
 )
 from sayso.errors import InvalidInput, NotAllowed, NotFound
 from sayso.ledger.models import Meeting, Participant
@@ -61,25 +63,22 @@ class ConsentRequest:
         )
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Checked:
     """What the policy gives every event of one request shape (same participant, scope,
-    action, purposes and choices): checked and derived once per batch, then shared."""
+    action, purposes and choices): checked and derived once per batch, then shared.
+
+    ``fields``: the event fields every event of the shape shares; ``parts``: the text of
+    their canonical JSON around the fields that vary (see ``event_json_parts``), once the
+    shape's first event has been built."""
 
     org_id: str
-    modalities: tuple[str, ...]
-    recipients: tuple[str, ...]
-    terms: dict[str, NoticeTerms]
-    notice_hash: str
-    controller: str
-    jurisdiction: str
-    storage_location: str
-    language: str
-    withdrawal_method: str
+    fields: dict[str, object]
+    parts: EventJsonParts | None = None
 
 
 _ShapeKey = tuple[
-    str, Scope, EventType, tuple[str, ...], tuple[str, ...] | None, tuple[str, ...] | None
+    str, str, EventType, tuple[str, ...], tuple[str, ...] | None, tuple[str, ...] | None
 ]
 
 
@@ -110,9 +109,9 @@ def _owner_org(session: Session, request: ConsentRequest, cache: BatchCache) -> 
 def build_event(
     session: Session, ctx: Context, request: ConsentRequest, cache: BatchCache, log_index: int
 ) -> ConsentEvent:
-    key = (
+    key = (  # the scope as text: requests often carry equal Scopes, each its own object
         request.principal_id,
-        request.scope,
+        str(request.scope),
         request.action,
         request.purposes,
         request.modalities,
@@ -121,27 +120,18 @@ def build_event(
     checked = cache.shapes.get(key)
     if checked is None:
         checked = cache.shapes[key] = _check(session, request, cache)
-    return ConsentEvent(
-        event_id=new_event_id(),
-        principal_id=request.principal_id,
-        org_id=checked.org_id,
-        scope=request.scope,
-        event_type=request.action,
-        purposes=request.purposes,
-        modalities=checked.modalities,
-        recipients=checked.recipients,
-        event_time=ctx.clock(),
-        notice_hash=checked.notice_hash,
-        terms=checked.terms,
-        controller=checked.controller,
-        jurisdiction=checked.jurisdiction,
-        storage_location=checked.storage_location,
-        language=checked.language,
-        withdrawal_method=checked.withdrawal_method,
-        indication_method=request.indication_method,
-        capture_window=request.capture_window,
-        log_index=log_index,
-    )
+    fields = {
+        **checked.fields,
+        "event_id": new_event_id(),
+        "event_time": ctx.clock(),
+        "indication_method": request.indication_method,
+        "capture_window": request.capture_window,
+        "log_index": log_index,
+        "scope": request.scope,
+    }
+    if checked.parts is None:
+        checked.parts = event_json_parts(new_event(fields))
+    return new_event(fields, checked.parts)
 
 
 def new_event_id() -> str:
@@ -163,18 +153,22 @@ def _check(session: Session, request: ConsentRequest, cache: BatchCache) -> _Che
     published, notice = cache.policies[org_id]
     modalities, recipients = _choices(session, published, request, cache)
     policy = published.policy
-    return _Checked(
-        org_id=org_id,
-        modalities=modalities,
-        recipients=recipients,
-        terms=notice_terms(policy, request.purposes),
-        notice_hash=published.notice_hash,
-        controller=policy.controller,
-        jurisdiction=policy.jurisdiction,
-        storage_location=policy.storage_location,
-        language=policy.language,
-        withdrawal_method=str(notice.document["withdrawal_method"]),
-    )
+    fields: dict[str, object] = {
+        "principal_id": request.principal_id,
+        "org_id": org_id,
+        "event_type": request.action,
+        "purposes": request.purposes,
+        "modalities": modalities,
+        "recipients": recipients,
+        "notice_hash": published.notice_hash,
+        "terms": notice_terms(policy, request.purposes),
+        "controller": policy.controller,
+        "jurisdiction": policy.jurisdiction,
+        "storage_location": policy.storage_location,
+        "language": policy.language,
+        "withdrawal_method": str(notice.document["withdrawal_method"]),
+    }
+    return _Checked(org_id, fields)
 
 
 def _scope_org(session: Session, scope: Scope) -> str:

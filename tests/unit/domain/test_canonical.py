@@ -23,6 +23,8 @@ from sayso.domain.records import (
     Scope,
     ScopeKind,
     Window,
+    event_json_parts,
+    new_event,
     record_canonical_json,
     record_to_document,
 )
@@ -133,6 +135,25 @@ def test_state_documents_keep_their_bytes() -> None:
 @given(events)
 def test_fast_event_encoding_is_canonical_json_of_the_document(event: ConsentEvent) -> None:
     assert event.to_canonical_json() == canonical_json(event.to_document())
+
+
+@settings(max_examples=300, deadline=None)
+@given(events, events)
+def test_an_event_built_from_its_shapes_parts_encodes_as_its_document(
+    event: ConsentEvent, other: ConsentEvent
+) -> None:
+    # The parts of one event of a shape, reused for another event that differs only in
+    # the four varying fields (what build_event does within a batch).
+    varying = {
+        "event_id": other.event_id,
+        "event_time": other.event_time,
+        "indication_method": other.indication_method,
+        "capture_window": other.capture_window,
+        "log_index": other.log_index,
+    }
+    built = new_event({**event.__dict__, **varying}, event_json_parts(event))
+    assert built == ConsentEvent(**{**event.__dict__, **varying})
+    assert built.to_canonical_json() == canonical_json(built.to_document())
 
 
 @settings(max_examples=300, deadline=None)
