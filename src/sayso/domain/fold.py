@@ -10,10 +10,12 @@ from sayso.domain.records import (
     EVENT_STATUS,
     ConsentEvent,
     ConsentRecord,
+    EventJsonParts,
     EventType,
     ScopeKind,
     Status,
     Window,
+    shared_record_parts,
 )
 
 # (participant, scope kind, scope id, purpose): plain values hash and compare faster than
@@ -79,7 +81,7 @@ def _granted_window(event: ConsentEvent) -> Window:
 
 def _new_record(event: ConsentEvent, purpose: str) -> ConsentRecord:
     grant = event.event_type is EventType.GRANT
-    return _record(
+    record = _record(
         {
             "record_id": event.event_id,
             "log_index": event.log_index if event.log_index is not None else -1,
@@ -97,6 +99,10 @@ def _new_record(event: ConsentEvent, purpose: str) -> ConsentRecord:
             "use_end": None,
         }
     )
+    event_parts: EventJsonParts | None = event.__dict__.get("_json_parts")
+    if event_parts is not None:  # its record's constant JSON: once per event shape
+        record.__dict__["_json_parts"] = shared_record_parts(event_parts, purpose, record)
+    return record
 
 
 def _record(fields: dict[str, Any]) -> ConsentRecord:

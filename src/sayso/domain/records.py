@@ -298,10 +298,27 @@ def _int_json(value: int) -> str:
     return repr(value)
 
 
+_ISO_TEXT: dict[int, tuple[datetime, str]] = {}
+"""Recently formatted times by ``id``, each beside its time (so the id stays its own):
+an event's time is written into its document, then its record's ``decided_at``, capture
+window and the use end of the record it ends: formatted once, not three times."""
+
+
 def _iso(value: datetime) -> str:
+    known = _ISO_TEXT.get(id(value))
+    if known is not None and known[0] is value:
+        return known[1]
     if value.tzinfo is None:
         raise InvalidInput("times must carry a time zone (use UTC)")
-    return value.isoformat()
+    text = value.isoformat()
+    if len(_ISO_TEXT) >= 8192:
+        _ISO_TEXT.clear()
+    _ISO_TEXT[id(value)] = (value, text)
+    return text
+
+
+iso_text = _iso
+"""An aware time's ``isoformat()`` (naive times refused), formatted once per time object."""
 
 
 def _parse_time(text: str) -> datetime:
@@ -399,24 +416,66 @@ def record_canonical_json(record: ConsentRecord) -> bytes:
         return canonical_json(record_to_document(record))
 
 
-def _record_json(r: ConsentRecord) -> str:
-    """The canonical JSON of ``record_to_document(r)``: its keys in sorted order."""
-    use_end = f'"{_iso(r.use_end)}"' if r.use_end else "null"
+RecordJsonParts = tuple[str, str, str]
+"""The text between a record's varying fields (record id, status, use end; capture
+windows, decided at and log index come first) in its canonical JSON: the same for every
+record of one (participant, scope, purpose) and event shape."""
+
+_RECORD_PARTS: dict[tuple[EventJsonParts, str], RecordJsonParts] = {}
+
+
+def record_json_parts(r: ConsentRecord) -> RecordJsonParts:
+    """``r``'s canonical JSON without its capture windows, decided at, log index, record
+    id, status and use end: the stretches of text after the log index and between the rest."""
     return (
-        f'{{"capture_windows":[{",".join([_window_json(w) for w in r.capture_windows])}],'
-        f'"decided_at":"{_iso(r.decided_at)}",'
-        f'"log_index":{_int_json(r.log_index)},'
-        f'"modalities":{json_strings(r.modalities)},'
+        f',"modalities":{json_strings(r.modalities)},'
         f'"notice_hash":{json_string(r.notice_hash)},'
         f'"org_id":{json_string(r.org_id)},'
         f'"principal_id":{json_string(r.principal_id)},'
         f'"purpose":{json_string(r.purpose)},'
         f'"recipients":{json_strings(r.recipients)},'
-        f'"record_id":{json_string(r.record_id)},'
-        f'"scope":{json_string(str(r.scope))},'
-        f'"status":{_STATUS_JSON[r.status]},'
-        f'"terms":{_terms_json(r.terms) if r.terms else "null"},'
-        f'"use_end":{use_end}}}'
+        '"record_id":',
+        f',"scope":{json_string(str(r.scope))},"status":',
+        f',"terms":{_terms_json(r.terms) if r.terms else "null"},"use_end":',
+    )
+
+
+def shared_record_parts(
+    event_parts: EventJsonParts, purpose: str, r: ConsentRecord
+) -> RecordJsonParts:
+    """``record_json_parts(r)`` for ``r`` made from an event with ``event_parts`` for
+    ``purpose`` (which fix every field the parts hold), kept for the next such record."""
+    key = (event_parts, purpose)
+    parts = _RECORD_PARTS.get(key)
+    if parts is None:
+        if len(_RECORD_PARTS) >= 1024:
+            _RECORD_PARTS.clear()
+        parts = _RECORD_PARTS[key] = record_json_parts(r)
+    return parts
+
+
+def _record_json(r: ConsentRecord) -> str:
+    """The canonical JSON of ``record_to_document(r)``: its keys in sorted order."""
+    parts: RecordJsonParts | None = r.__dict__.get("_json_parts")
+    if parts is None:
+        parts = record_json_parts(r)
+    windows = r.capture_windows
+    return "".join(
+        [
+            '{"capture_windows":[',
+            _window_json(windows[0]) if len(windows) == 1 else ",".join(map(_window_json, windows)),
+            '],"decided_at":"',
+            _iso(r.decided_at),
+            '","log_index":',
+            _int_json(r.log_index),
+            parts[0],
+            json_string(r.record_id),
+            parts[1],
+            _STATUS_JSON[r.status],
+            parts[2],
+            f'"{_iso(r.use_end)}"' if r.use_end else "null",
+            "}",
+        ]
     )
 
 

@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, LargeBinary, TextClause, and_, select, text, update
@@ -19,8 +19,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import QueryableAttribute, Session
 
+from sayso.domain.records import iso_text
 from sayso.errors import LogCorrupt, NotFound
-from sayso.ledger.models import Base, CheckpointRow, LogHead
+from sayso.ledger.models import Base, CheckpointRow, LogHead, UTCDateTime
 from sayso.transparency import (
     Checkpoint,
     NodeKey,
@@ -191,7 +192,7 @@ def insert_rows(session: Session, table: str, columns: Sequence[str], rows: Sequ
     dialect = connection.dialect
     types = [Base.metadata.tables[table].c[name].type for name in columns]
     convert = [
-        (n, fn)
+        (n, _sqlite_time(fn) if dialect.name == "sqlite" and isinstance(type_, UTCDateTime) else fn)
         for n, type_ in enumerate(types)
         if not isinstance(type_, LargeBinary)  # bytes go to every driver as they are
         and (fn := type_.dialect_impl(dialect).bind_processor(dialect)) is not None
@@ -230,6 +231,23 @@ def select_in(
 
 
 _PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+def _sqlite_time(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``convert`` (a UTC time to SQLite's text, ``YYYY-MM-DD HH:MM:SS.ffffff``) for times
+    already in UTC, from their ``isoformat`` text, which the event's document has just
+    written (``iso_text`` keeps it): SQLAlchemy's formats each field anew."""
+
+    def to_text(value: Any) -> Any:
+        if type(value) is datetime and value.tzinfo is UTC:
+            iso = iso_text(value)  # YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00
+            if len(iso) == 32:
+                return f"{iso[:10]} {iso[11:26]}"
+            if len(iso) == 25:
+                return f"{iso[:10]} {iso[11:19]}.000000"
+        return convert(value)
+
+    return to_text
 
 
 def _converted(row: Row, convert: Sequence[tuple[int, Callable[[Any], Any]]]) -> Row:

@@ -17,6 +17,7 @@ from sayso.domain.records import (
     ConsentEvent,
     ConsentRecord,
     EventType,
+    Status,
     record_canonical_json,
 )
 from sayso.errors import Conflict, InvalidInput, NotAllowed
@@ -94,7 +95,7 @@ def _append_authorised(
 ) -> Written:
     size = log_store.lock_head(session)  # before the idempotency check: no race on keys
     replays = _replays(session, requests)
-    fresh = _dedupe([r for r in requests if _key(r) not in replays])
+    fresh = _dedupe([r for r in requests if not replays or _key(r) not in replays])
     first, known = size, {}
     if fresh:
         cache = BatchCache()
@@ -204,6 +205,10 @@ _EVENT_COLUMNS = (
 )
 
 
+_TYPE_TEXT = {t: t.value for t in EventType}  # an enum's .value is a descriptor call
+_STATUS_TEXT = {s: s.value for s in Status}
+
+
 def _insert_events(
     session: Session,
     requests: Sequence[ConsentRequest],
@@ -220,7 +225,7 @@ def _insert_events(
             event.principal_id,
             event.org_id,
             str(event.scope),
-            event.event_type.value,
+            _TYPE_TEXT[event.event_type],
             event.event_time,
             request.idempotency_key,
             hashes[i],
@@ -318,7 +323,7 @@ def _state_row(record: ConsentRecord) -> tuple[object, ...]:
         record.purpose,
         record.principal_id,
         str(record.scope),
-        record.status.value,
+        _STATUS_TEXT[record.status],
         record.log_index,
         record_canonical_json(record).decode(),
     )

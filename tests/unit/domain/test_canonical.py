@@ -166,3 +166,39 @@ def test_fast_record_encoding_is_canonical_json_of_the_document(record: ConsentR
 @given(st.text())
 def test_json_string_is_what_json_dumps_writes(text: str) -> None:
     assert json_string(text) == json.dumps(text, ensure_ascii=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(events, min_size=1, max_size=8))
+def test_records_folded_from_events_with_parts_encode_as_their_documents(
+    history: list[ConsentEvent],
+) -> None:
+    # build_event's events carry their shape's JSON parts; the fold then gives each new
+    # record its own constant parts (shared per event shape and purpose) to encode with.
+    built = [
+        new_event({**e.__dict__, "log_index": i}, event_json_parts(e))
+        for i, e in enumerate(history)
+    ]
+    for record in fold_events(built):
+        assert record_canonical_json(record) == canonical_json(record_to_document(record))
+
+
+def test_a_utc_time_goes_to_sqlite_as_sqlalchemy_writes_it() -> None:
+    from sqlalchemy import create_engine
+
+    from sayso.ledger.log_store import _sqlite_time
+    from sayso.ledger.models import UTCDateTime
+
+    dialect = create_engine("sqlite://").dialect
+    convert = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert convert is not None
+    fast = _sqlite_time(convert)
+    base = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
+    times = [
+        base,
+        base.replace(microsecond=8),
+        base.replace(year=5),
+        base.astimezone(timezone(timedelta(hours=2))),
+    ]
+    for t in times:
+        assert fast(t) == convert(t)
