@@ -17,11 +17,12 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from sayso.errors import SaysoError
 from sayso.ledger.db import unit_of_work
+from sayso.ledger.models import Attendance, Credential, Participant
 from sayso.services import access
 from sayso.services.access import Principal
 from sayso.services.consent import ConsentRequest, Receipt, record_for_many
@@ -111,6 +112,7 @@ class ConsentWriter:
 
     def _together(self, batch: Sequence[_Job]) -> None:
         with unit_of_work(self._engine) as session:
+            held = _prefetch(session, [job.secret for job in batch])  # noqa: F841 (keeps them)
             planned = [self._plan(session, job) for job in batch]
             pairs = [(actor, r) for actor, requests in planned for r in requests]
             receipts = record_for_many(session, self._ctx, pairs)
@@ -134,3 +136,22 @@ class ConsentWriter:
         if principal is None:  # the rule only passes a missing principal on public routes
             raise SaysoError("this write needs a credential")
         return principal.actor(), job.plan(session, principal)
+
+
+def _prefetch(session: Session, secrets: Sequence[str]) -> list[object]:
+    """Load the batch's credentials, participants and attendance in three queries; the
+    per-caller checks then find them in the session instead of asking one by one. The
+    caller holds the returned rows: the session keeps only weak references to them."""
+    hashes = [access.hash_secret(s) for s in secrets]
+    held: list[object] = list(
+        session.execute(select(Credential).where(Credential.secret_hash.in_(hashes))).scalars()
+    )
+    people = sorted(
+        {c.participant_id for c in held if isinstance(c, Credential) and c.participant_id}
+    )
+    if people:
+        held += session.execute(select(Participant).where(Participant.id.in_(people))).scalars()
+        held += session.execute(
+            select(Attendance).where(Attendance.participant_id.in_(people))
+        ).scalars()
+    return held
