@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import re
 
+import httpx2
+
 from sayso.services.demo import demo_policy
 from tests.api.conftest import Api
 
@@ -18,6 +20,26 @@ def _join(api: Api, name: str) -> str:
     assert r.status_code == 200, r.text
     assert str(r.url).endswith(f"/m/{api.demo.meeting_id}")
     return r.text
+
+
+def _csrf(html: str) -> str:
+    match = CSRF.search(html)
+    assert match is not None, "the page has no form token"
+    return match.group(1)
+
+
+def _sign_in_as_admin(api: Api) -> httpx2.Response:
+    """Sign in through the form (a fresh cookie jar); the console's page comes back."""
+    api.client.cookies.clear()
+    token = _csrf(api.client.get("/signin").text)
+    return api.client.post(
+        "/signin",
+        data={
+            "csrf_token": token,
+            "email": api.demo.admin_email,
+            "password": api.demo.admin_password,
+        },
+    )
 
 
 def _events(api: Api, name: str) -> list[dict[str, object]]:
@@ -153,17 +175,7 @@ def test_withdraw_takes_one_click_plus_confirm(api: Api) -> None:
 
 
 def test_staff_sessions_cannot_open_a_participants_pages(api: Api) -> None:
-    api.client.cookies.clear()
-    page = api.client.get("/signin")
-    token = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
-    r = api.client.post(
-        "/signin",
-        data={
-            "csrf_token": token,
-            "email": api.demo.admin_email,
-            "password": api.demo.admin_password,
-        },
-    )
+    r = _sign_in_as_admin(api)
     assert r.status_code == 200
     assert "Admin console" in r.text
     assert 'name="answer_' not in r.text
@@ -173,18 +185,7 @@ def test_staff_sessions_cannot_open_a_participants_pages(api: Api) -> None:
 
 
 def test_a_rejected_policy_shows_its_error_in_place(api: Api) -> None:
-    api.client.cookies.clear()
-    page = api.client.get("/signin")
-    token = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
-    admin = api.client.post(
-        "/signin",
-        data={
-            "csrf_token": token,
-            "email": api.demo.admin_email,
-            "password": api.demo.admin_password,
-        },
-    )
-    token = CSRF.search(admin.text).group(1)  # type: ignore[union-attr]
+    token = _csrf(_sign_in_as_admin(api).text)
     text = (
         "controller: Acme\npurposes:\n  ai_training: "
         "{modalities: [audio], retention_days: 5, condition_of_joining: true}\n"
@@ -212,18 +213,7 @@ def test_an_unknown_link_gets_a_page_that_says_what_to_do(api: Api) -> None:
 
 
 def test_the_notice_preview_shows_the_edited_policy_without_publishing(api: Api) -> None:
-    api.client.cookies.clear()
-    page = api.client.get("/signin")
-    token = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
-    admin = api.client.post(
-        "/signin",
-        data={
-            "csrf_token": token,
-            "email": api.demo.admin_email,
-            "password": api.demo.admin_password,
-        },
-    )
-    token = CSRF.search(admin.text).group(1)  # type: ignore[union-attr]
+    token = _csrf(_sign_in_as_admin(api).text)
     text = (
         "controller: Acme Corp\ncontroller_contact: p@acme.example\njurisdiction: EU\n"
         "storage_location: the EU\npurposes:\n"

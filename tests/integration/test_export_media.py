@@ -17,7 +17,7 @@ from sayso.scenario.model import load_scenario
 from sayso.scenario.runner import run_scenario
 from sayso.services.auditing import audit
 from sayso.services.context import Context
-from sayso.services.exporting import export
+from sayso.services.exporting import ExportResult, export
 from tests.unit.redact.media import luma_means, write_m4a, write_mp4
 
 S = timedelta(seconds=1)
@@ -68,14 +68,23 @@ def archive(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def _meeting(engine: Engine, ctx: Context, archive: Path) -> str:
+    """The scenario replayed and its archive ingested; the meeting's id."""
+    with unit_of_work(engine) as session:
+        return run_scenario(session, ctx, load_scenario(SCENARIO), archive).meeting_id
+
+
+def _export(engine: Engine, ctx: Context, meeting_id: str, out: Path) -> ExportResult:
+    with unit_of_work(engine) as session:
+        return export(session, ctx, purpose="recording", meeting_ids=[meeting_id], out=out)
+
+
 def test_audio_keeps_only_consented_speech_and_the_audit_measures_no_leak(
     engine: Engine, ctx: Context, archive: Path, tmp_path: Path
 ) -> None:
-    with unit_of_work(engine) as session:
-        meeting_id = run_scenario(session, ctx, load_scenario(SCENARIO), archive).meeting_id
+    meeting_id = _meeting(engine, ctx, archive)
     out = tmp_path / "dataset"
-    with unit_of_work(engine) as session:
-        export(session, ctx, purpose="recording", meeting_ids=[meeting_id], out=out)
+    _export(engine, ctx, meeting_id, out)
     folder = out / meeting_id
     off_record = Interval(
         21 * S - timedelta(milliseconds=250), 25 * S + timedelta(milliseconds=250)
@@ -99,11 +108,9 @@ def test_audio_keeps_only_consented_speech_and_the_audit_measures_no_leak(
 def test_the_audit_hears_audio_smuggled_back(
     engine: Engine, ctx: Context, archive: Path, tmp_path: Path
 ) -> None:
-    with unit_of_work(engine) as session:
-        meeting_id = run_scenario(session, ctx, load_scenario(SCENARIO), archive).meeting_id
+    meeting_id = _meeting(engine, ctx, archive)
     out = tmp_path / "dataset"
-    with unit_of_work(engine) as session:
-        export(session, ctx, purpose="recording", meeting_ids=[meeting_id], out=out)
+    _export(engine, ctx, meeting_id, out)
     # Put the original, unredacted mixed track in place of the redacted one.
     target = out / meeting_id / "audio1234567890.m4a"
     target.write_bytes((archive / "export" / "audio1234567890.m4a").read_bytes())
@@ -116,8 +123,7 @@ def test_the_audit_hears_audio_smuggled_back(
 def test_a_damaged_media_file_stops_the_export_with_nothing_written(
     engine: Engine, ctx: Context, archive: Path, tmp_path: Path
 ) -> None:
-    with unit_of_work(engine) as session:
-        meeting_id = run_scenario(session, ctx, load_scenario(SCENARIO), archive).meeting_id
+    meeting_id = _meeting(engine, ctx, archive)
     track = archive / "export" / "Audio only - Diane Example.m4a"
     track.write_bytes(track.read_bytes()[:2000])  # damaged after ingest
     out = tmp_path / "dataset"
@@ -137,11 +143,9 @@ def test_every_exported_media_file_carries_its_purpose_in_c2pa(
     from sayso.exports.c2pa_certs import ca_pem
     from sayso.exports.c2pa_verify import verify_media
 
-    with unit_of_work(engine) as session:
-        meeting_id = run_scenario(session, ctx, load_scenario(SCENARIO), archive).meeting_id
+    meeting_id = _meeting(engine, ctx, archive)
     out = tmp_path / "dataset"
-    with unit_of_work(engine) as session:
-        result = export(session, ctx, purpose="recording", meeting_ids=[meeting_id], out=out)
+    result = _export(engine, ctx, meeting_id, out)
     media = sorted((out / meeting_id).glob("*.m4a"))
     assert len(media) == 3
     anchors = ca_pem(ctx.settings.resolved_key_file().parent)
@@ -165,11 +169,9 @@ def test_speaker_view_is_black_while_a_withheld_person_speaks_and_gallery_is_lef
 ) -> None:
     write_mp4(archive / "export" / "GMT20240301-100000_Recording_as_640x360.mp4", 30)
     write_mp4(archive / "export" / "GMT20240301-100000_Recording_gallery_1280x720.mp4", 30)
-    with unit_of_work(engine) as session:
-        meeting_id = run_scenario(session, ctx, load_scenario(SCENARIO), archive).meeting_id
+    meeting_id = _meeting(engine, ctx, archive)
     out = tmp_path / "dataset"
-    with unit_of_work(engine) as session:
-        export(session, ctx, purpose="recording", meeting_ids=[meeting_id], out=out)
+    _export(engine, ctx, meeting_id, out)
     folder = out / meeting_id
     assert not (folder / "GMT20240301-100000_Recording_gallery_1280x720.mp4").exists()
     frames = luma_means(folder / "GMT20240301-100000_Recording_as_640x360.mp4")

@@ -50,9 +50,10 @@ class GateInputs:
 
 
 def gather(session: Session, ctx: Context, meeting_ids: Sequence[str]) -> GateInputs:
+    if not meeting_ids:
+        raise InvalidInput("name at least one meeting to export")
     meetings = [_meeting(session, m) for m in meeting_ids]
-    tables = [_with_org(load_segments(ctx, m.id), m) for m in meetings]
-    segments = pa.concat_tables(tables) if tables else _empty_segments()
+    segments = pa.concat_tables([_with_org(load_segments(ctx, m.id), m) for m in meetings])
     orgs = sorted({m.org_id for m in meetings})
     published = {org: policies.current_policy(session, org) for org in orgs}
     scopes = _scopes(meetings)
@@ -77,10 +78,6 @@ def _with_org(table: pa.Table, meeting: Meeting) -> pa.Table:
     n = table.num_rows
     table = table.append_column("org_id", pa.array([meeting.org_id] * n, pa.string()))
     return table.append_column("series_id", pa.array([meeting.series_id] * n, pa.string()))
-
-
-def _empty_segments() -> pa.Table:
-    raise InvalidInput("name at least one meeting to export")
 
 
 def _scopes(meetings: Sequence[Meeting]) -> list[str]:
