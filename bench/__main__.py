@@ -37,6 +37,11 @@ def _args() -> argparse.Namespace:
         "--quick", action="store_true", help="a small smoke run (not added to the docs)"
     )
     parser.add_argument(
+        "--no-docs",
+        action="store_true",
+        help="print the JSON lines only; do not append them to docs/benchmarks.md",
+    )
+    parser.add_argument(
         "--events", type=int, help="log_proofs ledger size (default 1,000,000; 10,000 if --quick)"
     )
     parser.add_argument(
@@ -53,7 +58,7 @@ def main() -> None:
         raise SystemExit("--events must be at least 1")
     if args.minutes is not None and args.minutes < 1:
         raise SystemExit("--minutes must be at least 1")
-    reporter = Reporter(write_docs=not args.quick)
+    reporter = Reporter(write_docs=not (args.quick or args.no_docs))
     chosen = [args.only] if args.only else list(BENCHES)
     started = time.perf_counter()
     if "ledger_append" in chosen:
