@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, LargeBinary, TextClause, and_, select, text, update
+from sqlalchemy import ColumnElement, LargeBinary, TextClause, and_, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import QueryableAttribute, Session
@@ -89,14 +89,18 @@ class Appended:
     nodes: dict[NodeKey, bytes]
 
 
+_READ_HEAD = "SELECT size FROM log_head WHERE id = 1"  # SQLite: BEGIN IMMEDIATE holds it
+_LOCK_HEAD_PG = _READ_HEAD + " FOR UPDATE"
+
+
 def lock_head(session: Session) -> int:
-    """Take the append lock and return the current size."""
-    head = session.execute(
-        select(LogHead).where(LogHead.id == 1).with_for_update()
-    ).scalar_one_or_none()
-    if head is None:
+    """Take the append lock and return the current size. (Driver SQL: this runs once per
+    append, and the ORM's select cost more than the lookup.)"""
+    postgres = session.connection().dialect.name == "postgresql"
+    rows = _driver_rows(session, _LOCK_HEAD_PG if postgres else _READ_HEAD)
+    if not rows:
         raise LogCorrupt("the log head row is missing; the database was not initialised by Sayso")
-    return head.size
+    return int(rows[0][0])
 
 
 def current_size(session: Session) -> int:
@@ -116,7 +120,7 @@ def append(session: Session, size: int, commitments: Sequence[bytes]) -> Appende
     insert_rows(session, "log_leaves", ("idx", "leaf_hash", "commitment"), leaves)
     insert_rows(session, "log_nodes", ("level", "idx", "hash"), nodes)
     new_size = size + len(commitments)
-    session.execute(update(LogHead).where(LogHead.id == 1).values(size=new_size))
+    execute_driver(session, "UPDATE log_head SET size = {} WHERE id = 1", [new_size])
     overlay = dict(frontier) | {(lv, ix): h for lv, ix, h in nodes}
     root = root_from_source(new_size, DbNodeSource(session, overlay))
     return Appended(size, new_size, root, tuple(hashes), overlay)
@@ -132,12 +136,13 @@ def store_checkpoint(
     now: datetime,
 ) -> str:
     """Sign and store the checkpoint for ``size`` (once per size); return the signed note."""
-    existing = session.get(CheckpointRow, size)
-    if existing is not None:
-        return existing.note
-    note = sign_checkpoint(Checkpoint(origin=origin, size=size, root=root), [signer])
-    session.add(CheckpointRow(size=size, root=root, note=note, key_id=kid, created_at=now))
     session.flush()
+    found = _driver_select(session, "SELECT note FROM checkpoints WHERE size = {}", [size])
+    if found:
+        return str(found[0][0])
+    note = sign_checkpoint(Checkpoint(origin=origin, size=size, root=root), [signer])
+    row = (size, root, note, kid, now)
+    insert_rows(session, "checkpoints", ("size", "root", "note", "key_id", "created_at"), [row])
     return note
 
 
@@ -210,6 +215,35 @@ def insert_rows(session: Session, table: str, columns: Sequence[str], rows: Sequ
     sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
     with _driver_cursor(connection, sql) as cursor:
         cursor.executemany(sql, rows)
+
+
+def execute_driver(session: Session, sql: str, params: Sequence[Any]) -> None:
+    """Run one statement through the driver in the session's transaction; ``{}`` in
+    ``sql`` stands for each parameter's placeholder (values are bound, never formatted)."""
+    session.flush()
+    connection = session.connection()
+    sql = sql.format(*[_PLACEHOLDERS[connection.dialect.paramstyle]] * len(params))
+    with _driver_cursor(connection, sql) as cursor:
+        cursor.execute(sql, list(params))
+
+
+def executemany_driver(session: Session, sql: str, rows: Sequence[Row]) -> None:
+    """``execute_driver`` once per row of parameters, as one ``executemany``."""
+    if not rows:
+        return
+    session.flush()
+    connection = session.connection()
+    sql = sql.format(*[_PLACEHOLDERS[connection.dialect.paramstyle]] * len(rows[0]))
+    with _driver_cursor(connection, sql) as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _driver_select(session: Session, sql: str, params: Sequence[Any]) -> list[Row]:
+    connection = session.connection()
+    sql = sql.format(*[_PLACEHOLDERS[connection.dialect.paramstyle]] * len(params))
+    with _driver_cursor(connection, sql) as cursor:
+        cursor.execute(sql, list(params))
+        return list(cursor.fetchall())
 
 
 def select_in(

@@ -8,7 +8,6 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session
 
 from sayso.domain.fold import fold_events
@@ -22,7 +21,6 @@ from sayso.domain.records import (
 )
 from sayso.errors import Conflict, InvalidInput, NotAllowed
 from sayso.ledger import log_store
-from sayso.ledger.log_store import pairs_superset
 from sayso.ledger.models import ConsentEventRow, ConsentStateRow
 from sayso.services.consent_requests import BatchCache, build_event
 from sayso.services.consent_requests import ConsentRequest as ConsentRequest  # re-exported
@@ -268,18 +266,16 @@ def events_for(
     only those at log indexes below it)."""
     if not pairs:
         return []
-    query = select(
-        ConsentEventRow.principal_id,
-        ConsentEventRow.scope,
-        ConsentEventRow.document,
-        ConsentEventRow.log_index,
-    ).where(pairs_superset(ConsentEventRow.principal_id, ConsentEventRow.scope, sorted(pairs)))
-    if before is not None:
-        query = query.where(ConsentEventRow.log_index < before)
+    rows = log_store.select_in(
+        session,
+        ConsentEventRow.__tablename__,
+        ("principal_id", "scope", "document", "log_index"),
+        {"principal_id": sorted({p for p, _ in pairs}), "scope": sorted({s for _, s in pairs})},
+    )
     return [
         ConsentEvent.from_document(json.loads(doc), idx)
-        for who, scope, doc, idx in session.execute(query.order_by(ConsentEventRow.log_index))
-        if (who, scope) in pairs
+        for who, scope, doc, idx in sorted(rows, key=lambda row: int(row[3]))
+        if (who, scope) in pairs and (before is None or idx < before)
     ]
 
 
@@ -292,15 +288,10 @@ def _refresh_state(session: Session, events: Sequence[ConsentEvent], first_index
     if not pairs:
         return
     records = fold_events(events_for(session, pairs, before=first_index) + list(events))
-    session.execute(
-        delete(ConsentStateRow).where(
-            or_(
-                *(
-                    and_(ConsentStateRow.principal_id == who, ConsentStateRow.scope == scope)
-                    for who, scope in sorted(pairs)
-                )
-            )
-        )
+    log_store.executemany_driver(
+        session,
+        "DELETE FROM consent_state WHERE principal_id = {} AND scope = {}",
+        sorted(pairs),
     )
     rows = [_state_row(r) for r in records]
     log_store.insert_rows(session, ConsentStateRow.__tablename__, _STATE_COLUMNS, rows)
