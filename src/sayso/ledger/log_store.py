@@ -85,8 +85,13 @@ class Appended:
     size: int
     root: bytes
     leaf_hashes: tuple[bytes, ...]
-    # The old frontier plus every new node: enough for the new leaves' inclusion proofs.
-    nodes: dict[NodeKey, bytes]
+    frontier: Mapping[NodeKey, bytes]  # the old frontier
+    created: Sequence[tuple[int, int, bytes]]  # every new node (level, index, hash)
+
+    def known_nodes(self) -> dict[NodeKey, bytes]:
+        """The old frontier plus every new node: enough for the new leaves' inclusion
+        proofs without a read (built only when proofs are wanted)."""
+        return dict(self.frontier) | {(lv, ix): h for lv, ix, h in self.created}
 
 
 _READ_HEAD = "SELECT size FROM log_head WHERE id = 1"  # SQLite: BEGIN IMMEDIATE holds it
@@ -121,9 +126,13 @@ def append(session: Session, size: int, commitments: Sequence[bytes]) -> Appende
     insert_rows(session, "log_nodes", ("level", "idx", "hash"), nodes)
     new_size = size + len(commitments)
     execute_driver(session, "UPDATE log_head SET size = {} WHERE id = 1", [new_size])
-    overlay = dict(frontier) | {(lv, ix): h for lv, ix, h in nodes}
+    # The new root needs only the new frontier's nodes, all among the old frontier's
+    # and the new ones: no read.
+    wanted = set(frontier_keys(new_size))
+    overlay = {k: v for k, v in frontier.items() if k in wanted}
+    overlay |= {(lv, ix): h for lv, ix, h in nodes if (lv, ix) in wanted}
     root = root_from_source(new_size, DbNodeSource(session, overlay))
-    return Appended(size, new_size, root, tuple(hashes), overlay)
+    return Appended(size, new_size, root, tuple(hashes), frontier, nodes)
 
 
 def store_checkpoint(

@@ -21,8 +21,9 @@ from sayso.domain.records import (
 )
 from sayso.errors import Conflict, InvalidInput, NotAllowed
 from sayso.ledger import log_store
+from sayso.ledger.log_store import Appended
 from sayso.ledger.models import ConsentEventRow, ConsentStateRow
-from sayso.services.consent_requests import BatchCache, build_event
+from sayso.services.consent_requests import BatchCache, build_event, new_event_ids
 from sayso.services.consent_requests import ConsentRequest as ConsentRequest  # re-exported
 from sayso.services.context import Actor, ActorKind, Context
 from sayso.signing.receipts import ReceiptSigner, commitment_of, receipt_payload
@@ -49,7 +50,11 @@ class Written:
     indexes: range
     checkpoint_note: str
     replays: frozenset[tuple[str, str]]
-    known: dict[NodeKey, bytes]  # the nodes the append touched: its leaves' proofs need no read
+    appended: Appended | None  # None when every request was a replay
+
+    def known_nodes(self) -> dict[NodeKey, bytes]:
+        """The nodes the append touched: its leaves' proofs need no read."""
+        return {} if self.appended is None else self.appended.known_nodes()
 
     @property
     def size(self) -> int:
@@ -94,23 +99,33 @@ def _append_authorised(
     size = log_store.lock_head(session)  # before the idempotency check: no race on keys
     replays = _replays(session, requests)
     fresh = _dedupe([r for r in requests if not replays or _key(r) not in replays])
-    first, known = size, {}
+    first = size
+    appended: Appended | None = None
     if fresh:
         cache = BatchCache()
-        events = [build_event(session, ctx, r, cache, size + i) for i, r in enumerate(fresh)]
-        salts = [os.urandom(32) for _ in events]
+        ids = new_event_ids(len(fresh))
+        events = [
+            build_event(session, ctx, r, cache, size + i, ids[i]) for i, r in enumerate(fresh)
+        ]
+        salts = _salts(len(events))
         texts = [e.to_canonical_json() for e in events]
         commitments = [commitment_of(s, t) for s, t in zip(salts, texts, strict=True)]
         appended = log_store.append(session, size, commitments)
         _insert_events(session, fresh, events, texts, salts, appended.first_index)
         _refresh_state(session, events, appended.first_index)
-        size, root, known = appended.size, appended.root, appended.nodes
+        size, root = appended.size, appended.root
     else:
         root = root_from_source(size, log_store.DbNodeSource(session))
     note = log_store.store_checkpoint(
         session, ctx.origin, size, root, ctx.note_signer(), ctx.keyring.active_kid, ctx.clock()
     )
-    return Written(range(first, size), note, frozenset(replays), known)
+    return Written(range(first, size), note, frozenset(replays), appended)
+
+
+def _salts(count: int) -> list[bytes]:
+    """32 random bytes per event, from one read."""
+    pool = os.urandom(32 * count)
+    return [pool[i : i + 32] for i in range(0, 32 * count, 32)]
 
 
 def _key(request: ConsentRequest) -> tuple[str, str]:
@@ -325,7 +340,7 @@ def _receipts(
 ) -> list[Receipt]:
     rows = _rows_by_key(session, requests)
     signer = ReceiptSigner(ctx.keyring)
-    source = log_store.DbNodeSource(session, written.known)  # new leaves: no query
+    source = log_store.DbNodeSource(session, written.known_nodes())  # new leaves: no query
     size, note = written.size, written.checkpoint_note
     out = []
     for request in requests:

@@ -107,7 +107,12 @@ def _owner_org(session: Session, request: ConsentRequest, cache: BatchCache) -> 
 
 
 def build_event(
-    session: Session, ctx: Context, request: ConsentRequest, cache: BatchCache, log_index: int
+    session: Session,
+    ctx: Context,
+    request: ConsentRequest,
+    cache: BatchCache,
+    log_index: int,
+    event_id: str,
 ) -> ConsentEvent:
     key = (  # the scope as text: requests often carry equal Scopes, each its own object
         request.principal_id,
@@ -122,7 +127,7 @@ def build_event(
         checked = cache.shapes[key] = _check(session, request, cache)
     fields = {
         **checked.fields,
-        "event_id": new_event_id(),
+        "event_id": event_id,
         "event_time": ctx.clock(),
         "indication_method": request.indication_method,
         "capture_window": request.capture_window,
@@ -135,13 +140,22 @@ def build_event(
 
 
 def new_event_id() -> str:
-    """``str(uuid.uuid4())``, formatted from the random bytes directly: uuid4 and its
-    ``str`` cost more than anything else in building an event."""
-    raw = bytearray(os.urandom(16))
-    raw[6] = raw[6] & 0x0F | 0x40  # version 4
-    raw[8] = raw[8] & 0x3F | 0x80  # RFC 4122 variant
+    """``str(uuid.uuid4())``."""
+    return new_event_ids(1)[0]
+
+
+def new_event_ids(count: int) -> list[str]:
+    """``count`` times ``str(uuid.uuid4())``, formatted from one read of random bytes:
+    uuid4 and its ``str`` cost more than anything else in building an event."""
+    raw = bytearray(os.urandom(16 * count))
+    raw[6::16] = bytes(b & 0x0F | 0x40 for b in raw[6::16])  # version 4
+    raw[8::16] = bytes(b & 0x3F | 0x80 for b in raw[8::16])  # RFC 4122 variant
     h = raw.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return [
+        f"{h[i : i + 8]}-{h[i + 8 : i + 12]}-{h[i + 12 : i + 16]}-"
+        f"{h[i + 16 : i + 20]}-{h[i + 20 : i + 32]}"
+        for i in range(0, 32 * count, 32)
+    ]
 
 
 def _check(session: Session, request: ConsentRequest, cache: BatchCache) -> _Checked:
