@@ -36,26 +36,42 @@ def fold_events(events: Iterable[ConsentEvent]) -> list[ConsentRecord]:
     (content captured under it stays usable); pause and resume close and reopen the
     capture window; withdraw, refuse, expire and invalidate end every use from then on.
     """
-    ordered = sorted(events, key=lambda e: e.log_index if e.log_index is not None else -1)
+    ordered = sorted(events, key=_log_order)
     # Only live records change, so ended ones are set aside: a long history stays linear.
     live: dict[_Key, list[ConsentRecord]] = {}
-    ended: dict[_Key, list[ConsentRecord]] = {}
+    ended: dict[_Key, list[ConsentRecord]] = {}  # its keys in order of first event
     granted: dict[str, Window] = {}  # grant event id -> the capture window it granted
     for event in ordered:
-        if event.event_type is EventType.GRANT:
+        kind = event.event_type
+        starts = kind is EventType.GRANT or kind is EventType.REFUSE  # makes a record
+        if kind is EventType.GRANT:
             granted[event.event_id] = _granted_window(event)
+        who, scope = event.principal_id, event.scope
         for purpose in event.purposes:
-            key = (event.principal_id, event.scope.kind, event.scope.id, purpose)
+            key = (who, scope.kind, scope.id, purpose)
+            done = ended.get(key)
+            if done is None:
+                done = ended[key] = []
+            records = live.get(key)
+            if not records and not starts:
+                continue  # pausing, resuming or ending nothing changes nothing
             still: list[ConsentRecord] = []
-            done = ended.setdefault(key, [])
-            for record in _apply(live.get(key, []), event, purpose, granted):
+            for record in _apply(records or [], event, purpose, granted):
                 (still if _is_live(record) else done).append(record)
             live[key] = still
     return [
         record
         for key in ended
-        for record in sorted(ended[key] + live.get(key, []), key=lambda r: r.log_index)
+        for record in sorted(ended[key] + live.get(key, []), key=_record_order)
     ]
+
+
+def _log_order(event: ConsentEvent) -> int:
+    return event.log_index if event.log_index is not None else -1
+
+
+def _record_order(record: ConsentRecord) -> int:
+    return record.log_index
 
 
 def _apply(
@@ -64,14 +80,14 @@ def _apply(
     t = event.event_time
     kind = event.event_type
     if kind is EventType.GRANT:
-        return [*_close_capture(records, t), _new_record(event, purpose)]
+        return [*_close_capture(records, t), _new_record(event, purpose, granted[event.event_id])]
     if kind is EventType.PAUSE:
         return _close_capture(records, t)
     if kind is EventType.RESUME:
         return _reopen_latest(records, t, granted)
     ended = [_end_use(r, t, _ENDING[kind]) for r in records]
     if kind is EventType.REFUSE:
-        ended.append(_new_record(event, purpose))
+        ended.append(_new_record(event, purpose, None))
     return ended
 
 
@@ -79,8 +95,9 @@ def _granted_window(event: ConsentEvent) -> Window:
     return event.capture_window or Window(event.event_time)
 
 
-def _new_record(event: ConsentEvent, purpose: str) -> ConsentRecord:
-    grant = event.event_type is EventType.GRANT
+def _new_record(event: ConsentEvent, purpose: str, window: Window | None) -> ConsentRecord:
+    """The record a grant (with the capture ``window`` it gives) or a refusal starts."""
+    grant = window is not None
     record = _record(
         {
             "record_id": event.event_id,
@@ -95,7 +112,7 @@ def _new_record(event: ConsentEvent, purpose: str) -> ConsentRecord:
             "modalities": event.modalities if grant else (),
             "recipients": event.recipients if grant else (),
             "terms": event.terms.get(purpose),
-            "capture_windows": (_granted_window(event),) if grant else (),
+            "capture_windows": (window,) if grant else (),
             "use_end": None,
         }
     )
