@@ -57,6 +57,7 @@ def render(facts: CardFacts, manifest: pa.Table) -> str:
         *(f"- {reason}: {n}" for reason, n in sorted(withheld.items())),
         *([] if withheld else ["- nothing"]),
         "",
+        *_text_section(kept),
         "## Policy versions",
         "",
         *(f"- org {org}: version {v}" for org, v in sorted(facts.policy_versions.items())),
@@ -72,3 +73,18 @@ def render(facts: CardFacts, manifest: pa.Table) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _text_section(kept: Counter[str]) -> list[str]:
+    if not any(kept[m] for m in ("transcript", "chat", "reactions")):
+        return []
+    return [
+        "## Text files",
+        "",
+        "Each is in the format it came in and holds only kept items: a transcript (WebVTT)",
+        "whole kept cues; a chat whole kept messages, never a private one, and a quote of a",
+        "message left out reads `[withheld]`; an Otter export whole kept turns. A Teams",
+        "`.docx` is a new document holding only the kept entries' text: no document",
+        "properties, comments, headers, footers, tables, images or styles of the original.",
+        "",
+    ]

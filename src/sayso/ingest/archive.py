@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sayso.ingest.errors import BadArchive
 from sayso.ingest.items import Item, MediaFile
-from sayso.ingest.layouts import Found, sort_files
-from sayso.ingest.manifest import MANIFEST_NAME, ManifestFile, load_manifest
+from sayso.ingest.layouts import Found, otter_kind, sort_files, teams_kind, zoom_kind
+from sayso.ingest.manifest import MANIFEST_NAME, TEXT_KINDS, ManifestFile, load_manifest
 from sayso.ingest.media import participant_of, probe_duration, video_role
 from sayso.ingest.otter import parse_otter
 from sayso.ingest.paths import inside, list_files
@@ -179,3 +179,15 @@ def read_archive(fmt: ArchiveFormat, root: Path, *, chat_started_at: time | None
     if fmt == "manifest":
         return _read_manifest(root)
     return _read_platform(fmt, root, chat_started_at)
+
+
+def text_kind(fmt: str, root: Path, relative: str) -> str | None:
+    """The text kind ingest read ``relative`` as (``zoom_chat``, ``teams_docx`` …), taken
+    from the file's name or, in a manifest folder, from its entry; None for anything else."""
+    if fmt == "manifest":
+        manifest = load_manifest(inside(root, MANIFEST_NAME, MANIFEST_NAME).read_bytes())
+        kind: str | None = next((f.kind for f in manifest.files if f.path == relative), None)
+    else:
+        kind_of = {"zoom": zoom_kind, "teams": teams_kind, "otter": otter_kind}.get(fmt)
+        kind = kind_of(relative) if kind_of is not None else None
+    return kind if kind in TEXT_KINDS else None

@@ -52,12 +52,21 @@ def parse_teams_vtt(text: str, source: str) -> list[Item]:
 
 
 @dataclass(frozen=True)
-class _Para:
-    number: int  # 1-based paragraph of the document body
-    text: str
+class DocxLine:
+    paragraph: int  # 1-based paragraph of the document body
+    text: str  # one line of it (paragraphs are split at line breaks), stripped
 
 
-def _paragraph_lines(data: bytes, source: str) -> list[_Para]:
+@dataclass(frozen=True)
+class DocxEntry:
+    """One transcript entry and the exact lines it was read from, its timing or header first."""
+
+    item: Item
+    lines: tuple[DocxLine, ...]
+
+
+def docx_lines(data: bytes, source: str) -> list[DocxLine]:
+    """The non-blank lines of the body's paragraphs, as ingest reads them (tables aside)."""
     try:
         document = Document(io.BytesIO(data))
     except Exception:  # python-docx raises many unrelated types for a damaged package
@@ -68,51 +77,60 @@ def _paragraph_lines(data: bytes, source: str) -> list[_Para]:
     for number, paragraph in enumerate(document.paragraphs, start=1):
         for part in paragraph.text.split("\n"):
             if part.strip():
-                lines.append(_Para(number, part.strip()))
+                lines.append(DocxLine(number, part.strip()))
     return lines
 
 
-def _old_style(lines: list[_Para], source: str) -> list[Item]:
-    items: list[Item] = []
+def _old_style(lines: list[DocxLine], source: str) -> list[DocxEntry]:
+    entries: list[DocxEntry] = []
     starts = [i for i, line in enumerate(lines) if _DOCX_TIMING.fullmatch(line.text)]
     for index, first in enumerate(starts):
-        where = f"paragraph {lines[first].number}"
+        where = f"paragraph {lines[first].paragraph}"
         match = _DOCX_TIMING.fullmatch(lines[first].text)
         assert match is not None
         start = parse_timestamp(match.group("start"), source, where)
         end = parse_timestamp(match.group("end"), source, where)
-        body = lines[first + 1 : starts[index + 1] if index + 1 < len(starts) else len(lines)]
+        own = lines[first : starts[index + 1] if index + 1 < len(starts) else len(lines)]
+        body = own[1:]
         if len(body) < 2 or end < start:
             raise BadArchive(source, where, "cue needs a name and text after its timing", "fix it")
         text = " ".join(line.text for line in body[1:])
-        items.append(Item("transcript", body[0].text, start, end, source, where, text))
-    return items
+        item = Item("transcript", body[0].text, start, end, source, where, text)
+        entries.append(DocxEntry(item, tuple(own)))
+    return entries
 
 
-def _new_style(lines: list[_Para], source: str) -> list[Item]:
-    turns: list[tuple[_Para, str, timedelta, list[str]]] = []
+def _new_style(lines: list[DocxLine], source: str) -> list[DocxEntry]:
+    turns: list[tuple[str, timedelta, list[DocxLine]]] = []
     for line in lines:
         match = _DOCX_HEADER.fullmatch(line.text)
         if match is not None:
-            at = parse_clock(match.group("clock"), source, f"paragraph {line.number}")
-            turns.append((line, match.group("name"), at, []))
+            at = parse_clock(match.group("clock"), source, f"paragraph {line.paragraph}")
+            turns.append((match.group("name"), at, [line]))
         elif turns:
-            turns[-1][3].append(line.text)
-    items = []
-    for index, (line, name, at, texts) in enumerate(turns):
-        end = turns[index + 1][2] if index + 1 < len(turns) else at
-        where = f"paragraph {line.number}"
-        items.append(Item("transcript", name, at, max(at, end), source, where, " ".join(texts)))
-    return items
+            turns[-1][2].append(line)
+    entries = []
+    for index, (name, at, own) in enumerate(turns):
+        end = turns[index + 1][1] if index + 1 < len(turns) else at
+        where = f"paragraph {own[0].paragraph}"
+        text = " ".join(line.text for line in own[1:])
+        item = Item("transcript", name, at, max(at, end), source, where, text)
+        entries.append(DocxEntry(item, tuple(own)))
+    return entries
 
 
-def parse_teams_docx(data: bytes, source: str) -> list[Item]:
-    lines = _paragraph_lines(data, source)
+def docx_entries(data: bytes, source: str) -> list[DocxEntry]:
+    """Every entry of a Teams ``.docx`` transcript; text before the first one is no entry."""
+    lines = docx_lines(data, source)
     if any(_DOCX_TIMING.fullmatch(line.text) for line in lines):
         return _old_style(lines, source)
-    items = _new_style(lines, source)
-    if not items:
+    entries = _new_style(lines, source)
+    if not entries:
         raise BadArchive(
             source, "paragraph 1", "no transcript cues found", "check this is a Teams transcript"
         )
-    return items
+    return entries
+
+
+def parse_teams_docx(data: bytes, source: str) -> list[Item]:
+    return [entry.item for entry in docx_entries(data, source)]

@@ -4,6 +4,8 @@ Plain data in, files out: the gate decides, these functions apply the decision.
 
 - transcripts: ``redact_vtt`` drops whole cues;
 - chat: ``redact_chat`` drops messages (private ones always) and withheld quotes;
+- Otter text: ``otter.redact_otter`` drops whole turns;
+- Teams ``.docx``: ``docx.redact_docx`` rebuilds a minimal document of the kept entries;
 - audio: ``keep_only`` (a per-participant track) and ``silence_speech`` (a mixed track),
   both through ``silence``: digital silence, never one withheld sample audible;
 - video: ``redact_recording`` / ``redact_video`` black out frames, leave out gallery views;

@@ -3,15 +3,15 @@
 For every item of the manifest: the consent record that allowed it is in the log
 under the export's checkpoint (inclusion proof from the stored event, not from the
 derived state), and ``decide`` over the logged events re-derives the same decision.
-Then the content: no withheld cue is in an exported transcript. Each mismatch is a
-violation, named without personal data.
+Then the content: no withheld cue, message, turn or entry is in an exported text file
+(``auditing_text``), no withheld sample is audible, every media file's C2PA manifest
+holds. Each mismatch is a violation, named without personal data.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -26,13 +26,13 @@ from sayso.domain.policy import Policy
 from sayso.domain.records import ConsentEvent, ConsentRecord
 from sayso.errors import NotFound
 from sayso.exports import manifest
-from sayso.ingest.textfile import read_lines
-from sayso.ingest.vtt import parse_cues
+from sayso.ingest.archive import text_kind
 from sayso.ledger import log_store
 from sayso.ledger.models import ConsentEventRow, LogLeaf, Meeting
 from sayso.ledger.models import Restriction as RestrictionRow
 from sayso.redact import DEFAULT_MARGIN, Interval, complement, leaked_samples, widen
 from sayso.services import policies
+from sayso.services.auditing_text import text_violations
 from sayso.services.context import Context
 from sayso.services.exporting_files import LEFT_OUT_BY_EXPORT, SPAN
 from sayso.services.ingest import archive_source, load_segments, meeting_people
@@ -196,7 +196,7 @@ def _audit_content(
     purpose: str,
     report: AuditReport,
 ) -> None:
-    """No withheld cue's text is in an exported transcript; no withheld sample is audible."""
+    """No withheld text is in an exported text file; no withheld sample is audible."""
     by_output: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         by_output.setdefault(f"{row['meeting_id']}/{row['source']}", []).append(row)
@@ -207,26 +207,13 @@ def _audit_content(
             _audit_c2pa(ctx, folder / target, items[0]["export_id"], purpose, report)
         if target.lower().endswith(AUDIO_SUFFIXES):
             _audit_audio(session, folder / target, items, report)
-        elif target.lower().endswith(".vtt"):
-            _audit_transcript(ctx, folder, target, items, report)
-
-
-def _audit_transcript(
-    ctx: Context, folder: Path, target: str, items: list[dict[str, Any]], report: AuditReport
-) -> None:
-    source = archive_source(ctx, items[0]["meeting_id"]).root / items[0]["source"]
-    withheld = {r["location"] for r in items if not r["allowed"]}
-    exported = (folder / target).read_text("utf-8")
-    for text in _cue_texts(source, withheld):
-        if text and text in exported:
-            report.fail(f"{target}: holds the text of a withheld cue")
-
-
-def _cue_texts(source: Path, locations: set[str]) -> Iterator[str]:
-    text = "\n".join(line.text for line in read_lines(source, source.name))
-    for cue in parse_cues(text, source.name):
-        if cue.location in locations:
-            yield "\n".join(cue.lines).strip()
+            continue
+        archive = archive_source(ctx, items[0]["meeting_id"])
+        kind = text_kind(archive.format, archive.root, items[0]["source"])
+        if kind is not None:
+            source = archive.root / items[0]["source"]
+            for problem in text_violations(kind, source, folder / target, target, items):
+                report.fail(problem)
 
 
 AUDIO_SUFFIXES = (".m4a", ".wav", ".mp3", ".aac")

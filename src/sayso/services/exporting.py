@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from sayso.errors import InvalidInput
 from sayso.exports import card, manifest
+from sayso.ingest.archive import text_kind
 from sayso.ledger.models import ExportRow, ExportSubject, Meeting
 from sayso.services import logs
 from sayso.services.context import Context
@@ -210,11 +211,12 @@ def _write_sources(
             progress("redacting", n, len(groups))
         if not any(r["allowed"] for r in rows):
             continue  # nothing of this file may be used: it is not exported at all
-        root = archive_source(ctx, meeting_id).root
+        archive = archive_source(ctx, meeting_id)
+        kind = text_kind(archive.format, archive.root, source)
         target = Path(meeting_id) / source
         (work / target).parent.mkdir(parents=True, exist_ok=True)
         # Media offsets count from the recording's start: the meeting's start time.
-        extra = redact_source(root / source, work / target, rows, starts[meeting_id])
+        extra = redact_source(archive.root / source, work / target, rows, starts[meeting_id], kind)
         if extra is not None:
             outputs[(meeting_id, source)] = target.as_posix()
             orphaned.update((meeting_id, source, location) for location in extra)

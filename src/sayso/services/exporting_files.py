@@ -1,6 +1,7 @@
 """Write one source file of an export: only what the gate allowed, in the format it came in.
 
-Text files keep their allowed cues and messages (private messages never). Media are
+Text files keep their allowed cues, messages and turns (private messages never), each
+redacted by the redactor of the kind ingest read it as (``TEXT_REDACTORS``). Media are
 redacted by time: a per-participant track keeps only the spans the gate allowed for
 its owner; a mixed track and a speaker view lose every span where a withheld (or an
 unknown) person speaks. A gallery view or a shared screen is exported only when the
@@ -11,7 +12,7 @@ items are left out with the reason ``no_redactor``): fail closed.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from sayso.redact import (
     redact_vtt,
     silence_speech,
 )
+from sayso.redact.docx import redact_docx
 from sayso.redact.otter import redact_otter
 
 NO_REDACTOR = "no_redactor"
@@ -34,7 +36,6 @@ ORPHANED = "continues_withheld_speech"
 # Reasons the export adds when it leaves out more than the gate did: never a violation.
 LEFT_OUT_BY_EXPORT = frozenset({NO_REDACTOR, ORPHANED})
 Row = dict[str, object]
-CHAT_SUFFIXES = ("meeting_saved_chat.txt", "newchat.txt", "_chat.txt")
 SPAN = " @ "  # a media item for one span of speech: "track mixed_audio @ cue 12"
 WHOLE_FILE_ROLES = (
     "gallery_view",
@@ -47,31 +48,64 @@ WHOLE_FILE_ROLES = (
 SPAN_MODALITY = {"participant_audio": "audio", "mixed_audio": "audio", "speaker_view": "video"}
 
 
-def redact_source(src: Path, dst: Path, rows: Sequence[Row], origin: datetime) -> set[str] | None:
+def redact_source(
+    src: Path, dst: Path, rows: Sequence[Row], origin: datetime, kind: str | None = None
+) -> set[str] | None:
     """Write the redacted copy and return the locations it left out beyond the gate's
-    decisions; None when this kind of file cannot be redacted (nothing written)."""
-    name = src.name.lower()
-    allowed = {str(r["location"]) for r in rows if r["allowed"]}
-    if name.endswith(".vtt"):
-        text = decode(src.read_bytes(), src.name)
-        orphans = set()
-        if name.endswith(".transcript.vtt"):
-            orphans = _orphaned_continuations(text, src.name, rows, allowed)
-        dst.write_text(redact_vtt(text, src.name, keep_locations(allowed - orphans)), "utf-8")
-        return orphans
-    if name.endswith(CHAT_SUFFIXES):
-        text = decode(src.read_bytes(), src.name)
-        dst.write_text(redact_chat(text, src.name, allowed).text, "utf-8")
-        return set()
-    if name.endswith((".txt", ".md")):  # any other text an archive holds: an Otter export
-        text = decode(src.read_bytes(), src.name)
-        dst.write_text(redact_otter(text, src.name, allowed), "utf-8")
-        return set()
+    decisions; None when this kind of file cannot be redacted (nothing written).
+    ``kind`` is the text kind ingest read the file as (``zoom_chat`` …); None for media."""
+    if kind is not None:
+        redactor = TEXT_REDACTORS.get(kind)
+        if redactor is None:
+            return None
+        return redactor(src, dst, rows, {str(r["location"]) for r in rows if r["allowed"]})
     tracks = [r for r in rows if SPAN not in str(r["location"])]
     if len(tracks) != 1:
         return None
     spans = [r for r in rows if SPAN in str(r["location"])]
     return set() if _redact_media(src, dst, tracks[0], spans, origin) else None
+
+
+def _vtt(src: Path, dst: Path, rows: Sequence[Row], allowed: set[str]) -> set[str]:
+    text = decode(src.read_bytes(), src.name)
+    dst.write_text(redact_vtt(text, src.name, keep_locations(allowed)), "utf-8")
+    return set()
+
+
+def _zoom_transcript(src: Path, dst: Path, rows: Sequence[Row], allowed: set[str]) -> set[str]:
+    text = decode(src.read_bytes(), src.name)
+    orphans = _orphaned_continuations(text, src.name, rows, allowed)
+    dst.write_text(redact_vtt(text, src.name, keep_locations(allowed - orphans)), "utf-8")
+    return orphans
+
+
+def _chat(src: Path, dst: Path, rows: Sequence[Row], allowed: set[str]) -> set[str]:
+    text = decode(src.read_bytes(), src.name)
+    dst.write_text(redact_chat(text, src.name, allowed).text, "utf-8")
+    return set()
+
+
+def _otter(src: Path, dst: Path, rows: Sequence[Row], allowed: set[str]) -> set[str]:
+    text = decode(src.read_bytes(), src.name)
+    dst.write_text(redact_otter(text, src.name, allowed), "utf-8")
+    return set()
+
+
+def _docx(src: Path, dst: Path, rows: Sequence[Row], allowed: set[str]) -> set[str]:
+    dst.write_bytes(redact_docx(src.read_bytes(), src.name, allowed))
+    return set()
+
+
+TextRedactor = Callable[[Path, Path, Sequence[Row], set[str]], set[str]]
+# Every text kind ingest reads has one: each writes the file in the format it came in.
+TEXT_REDACTORS: dict[str, TextRedactor] = {
+    "zoom_transcript_vtt": _zoom_transcript,
+    "zoom_captions_vtt": _vtt,
+    "teams_vtt": _vtt,
+    "zoom_chat": _chat,
+    "otter_txt": _otter,
+    "teams_docx": _docx,
+}
 
 
 def _orphaned_continuations(
