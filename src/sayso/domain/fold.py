@@ -10,13 +10,12 @@ from sayso.domain.records import (
     EVENT_STATUS,
     ConsentEvent,
     ConsentRecord,
-    EventJsonParts,
     EventType,
     ScopeKind,
     Status,
     Window,
-    shared_record_parts,
 )
+from sayso.domain.records_json import EventJsonParts, shared_record_parts
 
 # (participant, scope kind, scope id, purpose): plain values hash and compare faster than
 # a Scope dataclass, and a history read back has a distinct Scope object per event.

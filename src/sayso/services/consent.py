@@ -17,8 +17,8 @@ from sayso.domain.records import (
     ConsentRecord,
     EventType,
     Status,
-    record_canonical_json,
 )
+from sayso.domain.records_json import event_canonical_json, record_canonical_json
 from sayso.errors import Conflict, InvalidInput, NotAllowed
 from sayso.ledger import log_store
 from sayso.ledger.log_store import Appended
@@ -108,7 +108,7 @@ def _append_authorised(
             build_event(session, ctx, r, cache, size + i, ids[i]) for i, r in enumerate(fresh)
         ]
         salts = _salts(len(events))
-        texts = [e.to_canonical_json() for e in events]
+        texts = [event_canonical_json(e) for e in events]
         commitments = [commitment_of(s, t) for s, t in zip(salts, texts, strict=True)]
         appended = log_store.append(session, size, commitments)
         _insert_events(session, fresh, events, texts, salts, appended.first_index)

@@ -18,14 +18,12 @@ from sayso.domain.notice import notice_terms
 from sayso.domain.policy import Policy, PurposeTerms
 from sayso.domain.records import (
     ConsentEvent,
-    EventJsonParts,
     EventType,
     Scope,
     ScopeKind,
     Window,
-    event_json_parts,
-    new_event,
 )
+from sayso.domain.records_json import EventJsonParts, event_json_parts, new_event
 from sayso.errors import InvalidInput, NotAllowed, NotFound
 from sayso.ledger.models import Meeting, Participant
 from sayso.ledger.models import Restriction as RestrictionRow
