@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+import wave
 from datetime import timedelta
 from pathlib import Path
 
@@ -9,7 +12,8 @@ import pytest
 from sqlalchemy import Engine, select
 
 from sayso.errors import SaysoError
-from sayso.exports import manifest
+from sayso.exports import manifest, parts
+from sayso.exports.parts import split_wav
 from sayso.ledger.db import unit_of_work
 from sayso.ledger.models import ExportRow
 from sayso.redact import Interval, leaked_samples
@@ -18,7 +22,7 @@ from sayso.scenario.runner import run_scenario
 from sayso.services.auditing import audit
 from sayso.services.context import Context
 from sayso.services.exporting import ExportResult, export
-from tests.unit.redact.media import luma_means, write_m4a, write_mp4
+from tests.unit.redact.media import luma_means, speech, write_m4a, write_mp4, write_wav
 
 S = timedelta(seconds=1)
 TRANSCRIPT = """WEBVTT
@@ -185,3 +189,102 @@ def test_speaker_view_is_black_while_a_withheld_person_speaks_and_gallery_is_lef
     assert not any(r["allowed"] for r in gallery)
     with unit_of_work(engine, readonly=True) as session:
         assert audit(session, ctx, out).violations == []
+
+
+def _wav_meeting(engine: Engine, ctx: Context, base: Path) -> str:
+    """The interview as a generic archive: the transcript, a mixed WAV and Sheila's own."""
+    folder = base / "export"
+    (folder / "tracks").mkdir(parents=True)
+    (folder / "talk.vtt").write_text(TRANSCRIPT)
+    write_wav(folder / "mix.wav", speech(30))
+    write_wav(folder / "tracks" / "sheila.wav", speech(30))
+    media = {"kind": "media", "modality": "audio", "start": 0, "end": 30}
+    files = [
+        {"path": "talk.vtt", "kind": "zoom_transcript_vtt"},
+        {"path": "mix.wav", "role": "mixed_audio", **media},
+        {"path": "tracks/sheila.wav", "role": "participant_audio", "speaker": "Sheila Example"}
+        | media,
+    ]
+    body = {"sayso_manifest": 1, "platform": "recorder", "files": files}
+    (folder / "sayso-manifest.json").write_text(json.dumps(body))
+    spec = {**SCENARIO, "archive": {"format": "manifest", "path": "export"}}
+    with unit_of_work(engine) as session:
+        return run_scenario(session, ctx, load_scenario(spec), base).meeting_id
+
+
+def test_a_long_wav_file_is_exported_in_signed_parts_and_audited_across_them(
+    engine: Engine, ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """c2pa-rs holds a WAV file whole in memory to sign it: no exported WAV file may be
+    bigger than ``PART_BYTES`` (made small here: 8 s of audio)."""
+    from sayso.exports.c2pa_certs import ca_pem
+    from sayso.exports.c2pa_verify import verify_media
+
+    monkeypatch.setattr(parts, "PART_BYTES", parts.HEADER_ROOM + 8 * 32_000)
+    meeting_id = _wav_meeting(engine, ctx, tmp_path / "wav")
+    out = tmp_path / "dataset"
+    result = _export(engine, ctx, meeting_id, out)
+
+    folder = out / meeting_id / "mix.wav.parts"
+    written = sorted(folder.iterdir())
+    assert [p.name for p in written] == [f"mix.part00{n}-of-004.wav" for n in (1, 2, 3, 4)]
+    assert not (out / meeting_id / "mix.wav").exists()
+    assert (out / meeting_id / "tracks" / "sheila.wav.parts").is_dir()
+    anchors = ca_pem(ctx.settings.resolved_key_file().parent)
+    for path in out.rglob("*.wav"):
+        with wave.open(str(path)) as part:  # the samples: what c2pa-rs holds to sign it
+            assert part.getnframes() * 2 <= parts.PART_BYTES - parts.HEADER_ROOM
+        check = verify_media(path, trust_anchors=anchors)
+        assert check.trusted
+        assert check.title == path.name
+        assert check.export is not None
+        assert check.export["export_id"] == result.export_id
+    off_record = Interval(
+        21 * S - timedelta(milliseconds=250), 25 * S + timedelta(milliseconds=250)
+    )
+    assert leaked_samples(written, [off_record]) == 0  # in parts 3 and 4
+    assert leaked_samples(written, [Interval(2 * S, 6 * S)]) > 0
+    rows = manifest.read(out).to_pylist()
+    assert {r["output"] for r in rows if r["source"] == "mix.wav" and r["allowed"]} == {
+        f"{meeting_id}/mix.wav.parts"
+    }
+    assert f"`{meeting_id}/mix.wav.parts/`" in (out / "README.md").read_text()
+    assert _violations(engine, ctx, out) == []
+
+    # The original's audio put back in part 3 (16 s to 24 s): heard at its place.
+    original = split_wav(
+        write_wav(tmp_path / "mix.wav", speech(30)), parts.HEADER_ROOM + 8 * 32_000
+    )
+    shutil.copyfile(original[2], written[2])
+    violations = _violations(engine, ctx, out)
+    assert f"{meeting_id}/mix.wav.parts: withheld audio is audible" in violations
+    assert f"mix.wav.parts/{written[2].name}: its C2PA manifest is missing" in " ".join(violations)
+
+
+def test_swapped_or_extra_parts_fail_the_audit(
+    engine: Engine, ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parts, "PART_BYTES", parts.HEADER_ROOM + 8 * 32_000)
+    meeting_id = _wav_meeting(engine, ctx, tmp_path / "wav")
+    out = tmp_path / "dataset"
+    _export(engine, ctx, meeting_id, out)
+    folder = out / meeting_id / "mix.wav.parts"
+    first, second = sorted(folder.iterdir())[:2]
+
+    # Swapped: each manifest still holds, but was signed for the other name.
+    first.rename(folder / "swap")
+    second.rename(first)
+    (folder / "swap").rename(second)
+    assert f"mix.wav.parts/{first.name}: its C2PA manifest was signed for another file" in (
+        _violations(engine, ctx, out)
+    )
+    (folder / "notes.txt").write_text("hello")
+    assert (
+        f"{meeting_id}/mix.wav.parts: holds other files than its parts "
+        "mix.part001-of-005.wav … mix.part005-of-005.wav"
+    ) in _violations(engine, ctx, out)
+
+
+def _violations(engine: Engine, ctx: Context, out: Path) -> list[str]:
+    with unit_of_work(engine, readonly=True) as session:
+        return audit(session, ctx, out).violations

@@ -10,6 +10,13 @@ Every exported ``.m4a``, ``.mp4`` and ``.wav`` carries a manifest with
 
 It is signed by the key ring's active Ed25519 key through a callback (the private key
 never leaves the ring), certified by the deployment's own CA (``c2pa_certs``).
+
+Memory stays flat however long the file (``BOUNDED``): an ``.m4a`` or ``.mp4`` is hashed
+as a Merkle tree of 1 MiB leaves over its media data (C2PA's ``c2pa.hash.bmff.v3`` Merkle
+map), which c2pa-rs builds, and later checks, leaf by leaf, and c2pa's working copy goes
+to disk past 16 MB. A WAV file has no such form: c2pa-rs holds its whole data chunk in
+memory, twice while signing, so a WAV over ``parts.PART_BYTES`` is refused here and the
+export writes long WAV audio in parts (``sayso.exports.parts``).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from typing import IO, Any
 import c2pa  # type: ignore[import-untyped]
 
 from sayso.errors import InvalidInput, SaysoError
+from sayso.exports import parts
 from sayso.exports.c2pa_certs import CertChain, load_or_create_chain
 from sayso.signing.keys import KeyRing
 
@@ -47,12 +55,22 @@ TRAINING_MINING: dict[str, frozenset[str]] = {
     "ai_features": frozenset({"c2pa.ai_inference"}),
 }
 CAPTURE = "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture"
+# c2pa-rs settings that keep signing memory flat (see the module's docstring).
+BOUNDED = {
+    "core": {"merkle_tree_chunk_size_in_kb": 1024, "backing_store_memory_threshold_in_mb": 16}
+}
 
 
 class UnsupportedMedia(SaysoError):
     """A file whose format cannot carry an embedded C2PA manifest."""
 
     code = "unsupported_media"
+
+
+class MediaTooLarge(SaysoError):
+    """A file c2pa-rs would hold whole in memory to sign (a WAV over ``parts.PART_BYTES``)."""
+
+    code = "media_too_large"
 
 
 class MediaSigningFailed(SaysoError):
@@ -90,11 +108,15 @@ def sign_media(
     """Write ``src`` to ``dst`` with a signed manifest (``dst`` may be ``src``: in place).
 
     ``facts`` must hold ``checkpoint_size`` and ``manifest_rows``. Files go to c2pa as
-    streams into a temporary sibling that replaces ``dst`` only once signed; c2pa-rs
-    itself still buffers about the file's size (twice that for WAV) while signing.
+    streams into a temporary sibling that replaces ``dst`` only once signed.
     """
     kind = media_type(src)
     media_type(dst)
+    if kind == MEDIA_TYPES[".wav"] and src.stat().st_size > parts.PART_BYTES:
+        raise MediaTooLarge(
+            f"{src.name}: a WAV file over {parts.PART_BYTES:,} bytes is signed in parts; "
+            "split it with sayso.exports.parts.split_wav first"
+        )
     definition = manifest_definition(dst.name, purpose, export_id, facts)
     chain = load_or_create_chain(ring, key_dir)
     tmp = dst.with_name(f".{dst.name}.c2pa-{os.getpid()}.tmp")
@@ -160,7 +182,10 @@ def _sign(
         ring.active.sign, c2pa.C2paSigningAlg.ED25519, chain.chain_pem
     )
     try:
-        with c2pa.Builder(json.dumps(definition)) as builder:
+        with (
+            c2pa.Context(c2pa.Settings.from_dict(BOUNDED)) as context,
+            c2pa.Builder(json.dumps(definition), context) as builder,
+        ):
             builder.sign(signer, kind, source, target)
     finally:
         signer.close()

@@ -32,6 +32,7 @@ class C2paCheck:
     trusted: bool
     training_mining: dict[str, str] = field(default_factory=dict)  # entry -> use
     export: dict[str, Any] | None = None  # the org.sayso.export assertion
+    title: str | None = None  # the file name it was signed under
     failures: tuple[str, ...] = ()  # c2pa failure codes (or ours, for no manifest at all)
 
     def allowed_uses(self) -> set[str]:
@@ -64,6 +65,7 @@ def verify_media(path: Path, *, trust_anchors: str | None = None) -> C2paCheck:
         trusted=state == "Trusted",
         training_mining={name: str(value.get("use")) for name, value in entries.items()},
         export=assertions.get(EXPORT_LABEL),
+        title=manifest.get("title"),
         failures=failures,
     )
 

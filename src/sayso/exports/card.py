@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from sayso.exports.parts import SUFFIX
+
 
 @dataclass(frozen=True)
 class CardFacts:
@@ -34,6 +36,8 @@ def render(facts: CardFacts, manifest: pa.Table) -> str:
     rows = manifest.select(["allowed", "reason", "modality"]).to_pylist()
     kept = Counter(r["modality"] for r in rows if r["allowed"])
     withheld = Counter(r["reason"] for r in rows if not r["allowed"])
+    outputs = manifest.column("output").to_pylist()
+    parted = sorted({o for o in outputs if o and o.endswith(SUFFIX)})
     lines = [
         f"# Sayso export {facts.export_id}",
         "",
@@ -57,6 +61,7 @@ def render(facts: CardFacts, manifest: pa.Table) -> str:
         *(f"- {reason}: {n}" for reason, n in sorted(withheld.items())),
         *([] if withheld else ["- nothing"]),
         "",
+        *_parts_section(parted),
         *_text_section(kept),
         "## Policy versions",
         "",
@@ -73,6 +78,21 @@ def render(facts: CardFacts, manifest: pa.Table) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _parts_section(parted: list[str]) -> list[str]:
+    if not parted:
+        return []
+    return [
+        "## Long WAV audio, in parts",
+        "",
+        "Each of these is a folder of WAV files `NAME.part001-of-NNN.wav` …, each a complete",
+        "file with its own C2PA manifest, each starting at the sample where the one before",
+        "ends; every part but the last is equally long (whole minutes where they fit):",
+        "",
+        *(f"- `{folder}/`" for folder in parted),
+        "",
+    ]
 
 
 def _text_section(kept: Counter[str]) -> list[str]:

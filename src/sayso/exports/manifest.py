@@ -23,7 +23,7 @@ SCHEMA = pa.schema(
         ("segment_id", pa.string()),
         ("source", pa.string()),
         ("location", pa.string()),
-        ("output", pa.string()),  # the file in the export holding it; null when withheld
+        ("output", pa.string()),  # its file (a long WAV: the parts folder); null: withheld
         ("modality", pa.string()),
         ("participant", pa.string()),  # a pseudonym, unlinkable across exports; null: unattributed
         ("start", pa.timestamp("us", tz="UTC")),

@@ -3,13 +3,14 @@
 Used by the tests, the bench and (later) the audit: it decodes the output, so it checks
 what a listener would hear, not what the redactor meant to write. A sample is audible
 when its magnitude, as a fraction of full scale, is above ``threshold`` (0: any sample
-that is not exact digital silence). Counts are per channel sample.
+that is not exact digital silence). Counts are per channel sample. A recording exported
+in parts is measured as one: each part starts where the one before ends.
 """
 
 from __future__ import annotations
 
 import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from pathlib import Path
 
@@ -29,11 +30,25 @@ _FORMATS: dict[str, tuple[str, int, float, float]] = {
 }
 
 
-def leaked_samples(path: Path, withheld: Iterable[Interval], threshold: float = 0.0) -> int:
-    """Audible channel samples of ``path``'s audio inside the withheld intervals."""
+def leaked_samples(
+    path: Path | Sequence[Path], withheld: Iterable[Interval], threshold: float = 0.0
+) -> int:
+    """Audible channel samples of ``path``'s audio (or its parts', in order) inside the
+    withheld intervals."""
+    paths = [path] if isinstance(path, Path) else list(path)
+    intervals = merge(withheld, paths[0].name if paths else "-")
+    leaked = offset = 0
+    for part in paths:
+        found, offset = _leaks(part, intervals, threshold, offset)
+        leaked += found
+    return leaked
+
+
+def _leaks(path: Path, intervals: list[Interval], threshold: float, offset: int) -> tuple[int, int]:
+    """Leaks in one file whose first sample is sample ``offset`` of the recording; the
+    sample after its last."""
     source = path.name
-    intervals = merge(withheld, source)
-    leaked = 0
+    leaked, end = 0, offset
     with open_input(path) as container:
         if not container.streams.audio:
             raise RedactError(source, "has no audio stream", "measure an audio file")
@@ -41,19 +56,25 @@ def leaked_samples(path: Path, withheld: Iterable[Interval], threshold: float = 
         cursor = RangeCursor(sample_ranges(intervals, stream.codec_context.sample_rate))
         try:
             for frame in container.decode(stream):
-                leaked += _frame_leaks(frame, cursor, threshold)
+                found, stop = _frame_leaks(frame, cursor, threshold, offset)
+                leaked, end = leaked + found, max(end, stop)
         except MEDIA_ERRORS:
             raise media_failure(source) from None
-    return leaked
+    return leaked, end
 
 
-def _frame_leaks(frame: AudioFrame, cursor: RangeCursor, threshold: float) -> int:
+def _frame_leaks(
+    frame: AudioFrame, cursor: RangeCursor, threshold: float, offset: int
+) -> tuple[int, int]:
+    """Audible samples of ``frame`` inside the ranges; the sample after the frame."""
     if frame.pts is None or frame.time_base is None:
         raise RedactError("-", "a decoded frame has no timestamp", "remux the file")
-    first = to_samples(frame.pts, Fraction(frame.time_base), frame.sample_rate, round_up=False)
-    parts = cursor.overlaps(first, first + frame.samples)
+    at = to_samples(frame.pts, Fraction(frame.time_base), frame.sample_rate, round_up=False)
+    first = offset + at
+    stop = first + frame.samples
+    parts = cursor.overlaps(first, stop)
     if not parts:
-        return 0
+        return 0, stop
     name = frame.format.name
     typecode, width, centre, scale = _FORMATS[name.removesuffix("p")]
     planar = name.endswith("p")
@@ -64,7 +85,7 @@ def _frame_leaks(frame: AudioFrame, cursor: RangeCursor, threshold: float) -> in
         for start, end in parts:
             chunk = bytes(data[(start - first) * step : (end - first) * step])
             leaked += _audible(chunk, typecode, centre, scale * threshold)
-    return leaked
+    return leaked, stop
 
 
 def _audible(chunk: bytes, typecode: str, centre: float, limit: float) -> int:

@@ -35,6 +35,11 @@ def is_pcm(codec: str) -> bool:
     return codec in _PCM
 
 
+def frame_bytes(codec: str, channels: int) -> int:
+    """Bytes of one sample of every channel (one PCM frame) of ``codec``."""
+    return _PCM[codec][0] * channels
+
+
 class PcmSilencer:
     """Zeroes the withheld samples of each packet of one interleaved PCM stream."""
 
@@ -43,8 +48,8 @@ class PcmSilencer:
     ) -> None:
         if codec not in _PCM:
             raise RedactError(source, f"unsupported PCM codec {codec}", "convert it to 16-bit PCM")
-        width, self._silence = _PCM[codec]
-        self._block = width * channels
+        self._silence = _PCM[codec][1]
+        self._block = frame_bytes(codec, channels)
         self._rate = rate
         self._cursor = RangeCursor(ranges)
         self.replaced = 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -26,6 +27,7 @@ from sayso.domain.policy import Policy
 from sayso.domain.records import ConsentEvent, ConsentRecord
 from sayso.errors import NotFound
 from sayso.exports import manifest
+from sayso.exports.parts import parts_folder, read_parts
 from sayso.ingest.archive import text_kind
 from sayso.ledger import log_store
 from sayso.ledger.models import ConsentEventRow, LogLeaf, Meeting
@@ -201,6 +203,9 @@ def _audit_content(
     for row in rows:
         by_output.setdefault(f"{row['meeting_id']}/{row['source']}", []).append(row)
     for target, items in sorted(by_output.items()):
+        if parts_folder(folder / target).is_dir():
+            _audit_parts(session, ctx, folder / target, items, purpose, report)
+            continue
         if not (folder / target).is_file():
             continue
         if target.lower().endswith(MEDIA_SUFFIXES):
@@ -238,10 +243,16 @@ def _audit_c2pa(
     named = (export.get("export_id"), export.get("purpose"))
     if named != (export_id, purpose) or check.allowed_uses() != wanted:
         report.fail(f"{where}: its C2PA manifest names another export or other uses")
+    if check.title != path.name:
+        report.fail(f"{where}: its C2PA manifest was signed for another file")
 
 
 def _audit_audio(
-    session: Session, path: Path, items: list[dict[str, Any]], report: AuditReport
+    session: Session,
+    path: Path,
+    items: list[dict[str, Any]],
+    report: AuditReport,
+    parts: Sequence[Path] = (),
 ) -> None:
     tracks = [r for r in items if SPAN not in r["location"]]
     if len(tracks) != 1:
@@ -260,5 +271,24 @@ def _audit_audio(
     else:
         speech = [interval(r) for r in spans if not r["allowed"] and r["end"] > r["start"]]
         withheld = widen(speech, DEFAULT_MARGIN, path.name)
-    if withheld and leaked_samples(path, withheld):
+    if withheld and leaked_samples(list(parts) or path, withheld):
         report.fail(f"{path.parent.name}/{path.name}: withheld audio is audible")
+
+
+def _audit_parts(
+    session: Session,
+    ctx: Context,
+    path: Path,
+    items: list[dict[str, Any]],
+    purpose: str,
+    report: AuditReport,
+) -> None:
+    """A long WAV file exported in parts: every part's manifest, no leak across them."""
+    folder = parts_folder(path)
+    parts, problem = read_parts(folder, path.name)
+    if problem:
+        report.fail(f"{path.parent.name}/{folder.name}: {problem}")
+        return
+    for part in parts:
+        _audit_c2pa(ctx, part, items[0]["export_id"], purpose, report)
+    _audit_audio(session, folder, items, report, parts)

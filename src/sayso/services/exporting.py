@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from sayso.errors import InvalidInput
 from sayso.exports import card, manifest
+from sayso.exports.parts import in_parts
 from sayso.ingest.archive import text_kind
 from sayso.ledger.models import ExportRow, ExportSubject, Meeting
 from sayso.services import logs
@@ -218,7 +219,8 @@ def _write_sources(
         # Media offsets count from the recording's start: the meeting's start time.
         extra = redact_source(archive.root / source, work / target, rows, starts[meeting_id], kind)
         if extra is not None:
-            outputs[(meeting_id, source)] = target.as_posix()
+            # A long WAV file becomes a folder of parts (c2pa-rs signs WAV in memory).
+            outputs[(meeting_id, source)] = in_parts(work / target).relative_to(work).as_posix()
             orphaned.update((meeting_id, source, location) for location in extra)
     return outputs
 

@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+import json
+import os
+import struct
+import subprocess
+import sys
+from fractions import Fraction
 from pathlib import Path
 
 import av
+import c2pa  # type: ignore[import-untyped]
 import pytest
 
 from sayso.errors import InvalidInput
+from sayso.exports import parts
 from sayso.exports.c2pa_certs import ca_pem
-from sayso.exports.c2pa_sign import MediaSigningFailed, UnsupportedMedia, sign_media
+from sayso.exports.c2pa_sign import (
+    MediaSigningFailed,
+    MediaTooLarge,
+    UnsupportedMedia,
+    sign_media,
+)
 from sayso.exports.c2pa_verify import C2paCheck, verify_media
 from sayso.signing.keys import KeyRing, load_or_create
 from tests.unit.redact.media import speech, write_m4a, write_mp4, write_wav
 
+MIB = 2**20
 FACTS = {"checkpoint_size": 17, "manifest_rows": 42, "decided_at": "2025-01-01T00:00:00+00:00"}
 ALL = {"c2pa.ai_training", "c2pa.ai_generative_training", "c2pa.ai_inference", "c2pa.data_mining"}
 
@@ -131,7 +145,7 @@ def test_editing_the_media_after_signing_breaks_integrity(
 ) -> None:
     signed = sign(make(kind, tmp_path), tmp_path / f"out.{kind}", ring, key_dir)
     data = bytearray(signed.read_bytes())
-    at = data.index(b"data" if kind == "wav" else b"mdat") + 200
+    at = (data.index(b"data") if kind == "wav" else box_at(data, b"mdat")) + 200
     data[at] ^= 0xFF
     signed.write_bytes(bytes(data))
 
@@ -213,3 +227,105 @@ def test_an_unsigned_file_reports_a_missing_manifest(tmp_path: Path) -> None:
     assert check == C2paCheck(
         check.path, "Missing", integrity=False, trusted=False, failures=("sayso.manifestMissing",)
     )
+
+
+def box_at(data: bytes | bytearray, kind: bytes) -> int:
+    """Where the top-level BMFF box ``kind`` starts (its name may occur in other boxes)."""
+    at = 0
+    while at < len(data):
+        size, name = struct.unpack(">I4s", data[at : at + 8])
+        if name == kind:
+            return at
+        at += size
+    raise AssertionError(f"no {kind!r} box")
+
+
+def write_bulky_mp4(path: Path, mib: int) -> Path:
+    """An MP4 whose media data is ``mib`` MiB: packets muxed as they are, nothing encoded."""
+    payload = os.urandom(MIB // 4)
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("mpeg4", rate=25)
+        video.width, video.height, video.pix_fmt = 320, 180, "yuv420p"
+        for index in range(4 * mib):
+            packet = av.Packet(payload)
+            packet.pts = packet.dts = index
+            packet.duration, packet.time_base = 1, Fraction(1, 25)
+            packet.is_keyframe = True
+            packet.stream = video
+            out.mux(packet)
+    return path
+
+
+def test_bmff_media_data_is_hashed_in_1_mib_merkle_leaves_and_checked_leaf_by_leaf(
+    tmp_path: Path, ring: KeyRing, key_dir: Path
+) -> None:
+    signed = sign(write_bulky_mp4(tmp_path / "in.mp4", 5), tmp_path / "out.mp4", ring, key_dir)
+
+    with signed.open("rb") as handle, c2pa.Reader("video/mp4", handle) as reader:
+        store = json.loads(reader.detailed_json())
+    claim = store["manifests"][store["active_manifest"]]
+    (bmff,) = [a for a in claim["assertion_store"].values() if "merkle" in a]
+    (leaves,) = bmff["merkle"]
+    assert leaves["count"] == 5  # 5 MiB of media data: one leaf per MiB
+    # Any byte of the media data, first leaf or last, is covered.
+    data = signed.read_bytes()
+    media = box_at(data, b"mdat") + 16
+    for at in (media, media + 5 * MIB - 1):
+        edited = bytearray(data)
+        edited[at] ^= 0xFF
+        signed.write_bytes(bytes(edited))
+        check = verify_media(signed, trust_anchors=ca_pem(key_dir))
+        assert not check.integrity
+        assert "assertion.bmffHash.mismatch" in check.failures
+
+
+MEASURE = """
+import json, resource, sys
+from pathlib import Path
+from sayso.exports.c2pa_sign import sign_media
+from sayso.exports.c2pa_verify import verify_media
+from sayso.signing.keys import load_or_create
+
+small, big, key_dir = (Path(a) for a in sys.argv[1:])
+ring = load_or_create(key_dir / "keys.json")
+facts = {"checkpoint_size": 1, "manifest_rows": 1}
+def peak():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+def sign(path):
+    out = path.with_name("signed-" + path.name)
+    sign_media(path, out, ring=ring, key_dir=key_dir, purpose="x", export_id="e", facts=facts)
+    return verify_media(out).integrity
+sign(small)  # everything c2pa loads once, before the peak is read
+before = peak()
+assert sign(big)
+print(json.dumps({"before": before, "after": peak()}))
+"""
+
+
+def test_signing_and_checking_a_big_file_takes_no_memory_in_proportion_to_it(
+    tmp_path: Path, key_dir: Path
+) -> None:
+    """c2pa-rs's defaults hold a file under 512 MB whole in memory, twice, to sign it, and
+    read it back in 256 MB pieces: here 96 MiB would raise the peak by 192 MiB or more."""
+    small = write_bulky_mp4(tmp_path / "small.mp4", 1)
+    big = write_bulky_mp4(tmp_path / "big.mp4", 96)
+    run = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(small), str(big), str(key_dir)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    peaks = json.loads(run.stdout)
+
+    assert peaks["after"] - peaks["before"] < 32 * MIB
+
+
+def test_a_wav_file_too_big_to_sign_in_memory_is_refused(
+    tmp_path: Path, ring: KeyRing, key_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parts, "PART_BYTES", 20_000)
+    src = write_wav(tmp_path / "long.wav", speech(1.0))  # 32,044 bytes
+
+    with pytest.raises(MediaTooLarge, match=r"long\.wav: a WAV file over 20,000 bytes"):
+        sign(src, tmp_path / "out.wav", ring, key_dir)
+    assert not (tmp_path / "out.wav").exists()
