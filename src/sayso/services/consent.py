@@ -97,6 +97,7 @@ def _append_authorised(
     session: Session, ctx: Context, requests: Sequence[ConsentRequest]
 ) -> Written:
     size = log_store.lock_head(session)  # before the idempotency check: no race on keys
+    now = ctx.clock()  # every event of the batch, and its checkpoint, carry this time
     replays = _replays(session, requests)
     fresh = _dedupe([r for r in requests if not replays or _key(r) not in replays])
     first = size
@@ -105,7 +106,7 @@ def _append_authorised(
         cache = BatchCache()
         ids = new_event_ids(len(fresh))
         events = [
-            build_event(session, ctx, r, cache, size + i, ids[i]) for i, r in enumerate(fresh)
+            build_event(session, ctx, r, cache, size + i, ids[i], now) for i, r in enumerate(fresh)
         ]
         salts = _salts(len(events))
         texts = [event_canonical_json(e) for e in events]
@@ -117,7 +118,7 @@ def _append_authorised(
     else:
         root = root_from_source(size, log_store.DbNodeSource(session))
     note = log_store.store_checkpoint(
-        session, ctx.origin, size, root, ctx.note_signer(), ctx.keyring.active_kid, ctx.clock()
+        session, ctx.origin, size, root, ctx.note_signer(), ctx.keyring.active_kid, now
     )
     return Written(range(first, size), note, frozenset(replays), appended)
 

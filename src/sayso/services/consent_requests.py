@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -111,7 +112,10 @@ def build_event(
     cache: BatchCache,
     log_index: int,
     event_id: str,
+    now: datetime,
 ) -> ConsentEvent:
+    """The event ``request`` asks for, recorded at ``now`` (one time per batch: its events
+    are committed together)."""
     key = (  # the scope as text: requests often carry equal Scopes, each its own object
         request.principal_id,
         str(request.scope),
@@ -126,7 +130,7 @@ def build_event(
     fields = {
         **checked.fields,
         "event_id": event_id,
-        "event_time": ctx.clock(),
+        "event_time": now,
         "indication_method": request.indication_method,
         "capture_window": request.capture_window,
         "log_index": log_index,
