@@ -288,3 +288,38 @@ def test_swapped_or_extra_parts_fail_the_audit(
 def _violations(engine: Engine, ctx: Context, out: Path) -> list[str]:
     with unit_of_work(engine, readonly=True) as session:
         return audit(session, ctx, out).violations
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("layout", ["zoom", "wav_in_parts"])
+def test_a_rerun_with_the_same_inputs_and_checkpoint_writes_the_same_bytes(
+    layout: str, engine: Engine, ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every file, signed media included: C2PA's label, instance id and salts are derived
+    from the export, the file and the deployment's key, not drawn at random."""
+    if layout == "zoom":
+        base = tmp_path / "zoom"
+        (base / "export").mkdir(parents=True)
+        (base / "export" / "GMT20240301-100000_Recording.transcript.vtt").write_text(TRANSCRIPT)
+        write_m4a(base / "export" / "audio1234567890.m4a", 30)
+        write_m4a(base / "export" / "Audio only - Sheila Example.m4a", 30)
+        write_mp4(base / "export" / "GMT20240301-100000_Recording_as_640x360.mp4", 30)
+        meeting_id = _meeting(engine, ctx, base)
+    else:
+        monkeypatch.setattr(parts, "PART_BYTES", parts.HEADER_ROOM + 8 * 32_000)
+        meeting_id = _wav_meeting(engine, ctx, tmp_path / "wav")
+    first = _export(engine, ctx, meeting_id, tmp_path / "first")
+    second = _export(engine, ctx, meeting_id, tmp_path / "second")
+
+    assert (second.export_id, second.replayed) == (first.export_id, True)
+    one, two = _files(tmp_path / "first"), _files(tmp_path / "second")
+    media = [name for name in one if name.endswith((".m4a", ".mp4", ".wav"))]
+    assert len(media) >= 3
+    assert sorted(one) == sorted(two)
+    assert [name for name in one if one[name] != two[name]] == []
+    with unit_of_work(engine, readonly=True) as session:
+        assert len(session.execute(select(ExportRow)).all()) == 1
+        assert audit(session, ctx, tmp_path / "second").violations == []

@@ -9,7 +9,8 @@ Every exported ``.m4a``, ``.mp4`` and ``.wav`` carries a manifest with
 - ``c2pa.actions.v2``: captured, then edited by the consent export.
 
 It is signed by the key ring's active Ed25519 key through a callback (the private key
-never leaves the ring), certified by the deployment's own CA (``c2pa_certs``).
+never leaves the ring), certified by the deployment's own CA (``c2pa_certs``). Signing
+is reproducible: the same file, facts and key give the same bytes (``c2pa_reseal``).
 
 Memory stays flat however long the file (``BOUNDED``): an ``.m4a`` or ``.mp4`` is hashed
 as a Merkle tree of 1 MiB leaves over its media data (C2PA's ``c2pa.hash.bmff.v3`` Merkle
@@ -21,6 +22,7 @@ export writes long WAV audio in parts (``sayso.exports.parts``).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Mapping
@@ -33,6 +35,7 @@ import c2pa  # type: ignore[import-untyped]
 from sayso.errors import InvalidInput, SaysoError
 from sayso.exports import parts
 from sayso.exports.c2pa_certs import CertChain, load_or_create_chain
+from sayso.exports.c2pa_reseal import UnexpectedLayout, identity, reseal
 from sayso.signing.keys import KeyRing
 
 # What c2pa-rs embeds into and validates for us; anything else is refused up front.
@@ -118,18 +121,39 @@ def sign_media(
             "split it with sayso.exports.parts.split_wav first"
         )
     definition = manifest_definition(dst.name, purpose, export_id, facts)
+    seed = _seed(src, definition)
+    definition["label"], definition["instance_id"] = identity(seed)
     chain = load_or_create_chain(ring, key_dir)
     tmp = dst.with_name(f".{dst.name}.c2pa-{os.getpid()}.tmp")
     try:
         with src.open("rb") as source, tmp.open("w+b") as target:
             _sign(definition, chain, ring, kind, source, target)
+            reseal(target, kind, definition["label"], ring.active, seed)
         os.replace(tmp, dst)
     except c2pa.C2paError as error:
         raise MediaSigningFailed(
             f"{src.name}: could not sign its C2PA manifest ({error})"
         ) from None
+    except UnexpectedLayout as error:
+        raise MediaSigningFailed(
+            f"{src.name}: c2pa-{c2pa.sdk_version()} wrote a manifest this version of Sayso "
+            f"cannot make reproducible ({error})"
+        ) from None
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _seed(src: Path, definition: Mapping[str, Any]) -> bytes:
+    """What a file's manifest is derived from: its media bytes and everything it states.
+
+    The same export (its id names its inputs and checkpoint), file name and content give
+    the same label, instance id and salts (``c2pa_reseal``): a re-run's bytes are equal.
+    """
+    digest = hashlib.sha256(json.dumps(definition, sort_keys=True).encode())
+    with src.open("rb") as media:
+        while chunk := media.read(1 << 20):
+            digest.update(chunk)
+    return digest.digest()
 
 
 def manifest_definition(
