@@ -13,7 +13,13 @@ from sayso.cli.common import DB_DEFAULT, DbOption, JsonOption, friendly, out, pr
 @friendly
 def ingest_cmd(
     fmt: Annotated[str, typer.Argument(metavar="FORMAT", help="zoom, teams, otter or manifest.")],
-    path: Annotated[Path, typer.Argument(help="The meeting's export folder (only read).")],
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="The meeting's export folder (only read). Zoom: with the recording.completed "
+            "body in it, each file counts from its own recording's start."
+        ),
+    ],
     meeting: Annotated[str, typer.Option("--meeting", help="The meeting's id.")],
     db: DbOption = DB_DEFAULT,
     as_json: JsonOption = False,

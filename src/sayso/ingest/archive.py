@@ -1,15 +1,17 @@
 """Reading a whole export folder: every file parsed, or a BadArchive and nothing at all.
 
 The reader only reads: sources are opened read-only, symbolic links anywhere in the
-folder are refused, and the result is built only after every file parsed.
+folder are refused, and the result is built only after every file parsed. Offsets of
+items and media are positions in their own file; ``Archive.file_starts`` says when a
+file began where a Zoom webhook dates it (``zoom_times``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import time, timedelta
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -25,6 +27,7 @@ from sayso.ingest.teams import parse_teams_docx, parse_teams_vtt
 from sayso.ingest.textfile import decode
 from sayso.ingest.webhook import Recording, RecordingFile, parse_recording_completed
 from sayso.ingest.zoom_chat import parse_zoom_chat
+from sayso.ingest.zoom_times import FileTime, check_lengths, date_files
 from sayso.ingest.zoom_vtt import parse_zoom_captions, parse_zoom_transcript
 
 ArchiveFormat = Literal["zoom", "teams", "otter", "manifest"]
@@ -41,6 +44,9 @@ class Archive:
     media: tuple[MediaFile, ...]
     recordings: tuple[RecordingFile, ...] = ()  # from a Zoom webhook body, if present
     ignored: tuple[str, ...] = ()
+    # When each file the webhook dates began (UTC); every other file, and every item
+    # and media offset, counts from the meeting's start.
+    file_starts: Mapping[str, datetime] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -93,14 +99,18 @@ def _media_file(found: Found, root: Path) -> MediaFile:
     return MediaFile(found.path, "video", role, None, timedelta(0), end)
 
 
-def _local_start(recording: Recording) -> time:
-    starts = [f.start for f in recording.files if f.start is not None]
-    first = min(starts, default=recording.start_time)
+def _local(moment: datetime, recording: Recording) -> time:
+    """``moment`` on the host's clock (the webhook's time zone; UTC if it names none)."""
     try:
         zone = ZoneInfo(recording.timezone) if recording.timezone else None
     except (ZoneInfoNotFoundError, ValueError):
         zone = None
-    return (first.astimezone(zone) if zone else first).time()
+    return (moment.astimezone(zone) if zone else moment).time()
+
+
+def _local_start(recording: Recording) -> time:
+    starts = [f.start for f in recording.files if f.start is not None]
+    return _local(min(starts, default=recording.start_time), recording)
 
 
 def _folder_start(root: Path) -> time | None:
@@ -112,21 +122,32 @@ def _folder_start(root: Path) -> time | None:
     return None
 
 
+def _chat_start(found: list[Found], recording: Recording, times: dict[str, FileTime]) -> time:
+    """The local start of the chat's own recording when the webhook dates the chat file,
+    else of the first recording (its wall-clock times count from there)."""
+    chat = next((times[f.path] for f in found if f.kind == "zoom_chat" and f.path in times), None)
+    return _local(chat.start, recording) if chat is not None else _local_start(recording)
+
+
 def _read_platform(fmt: Literal["zoom", "teams", "otter"], root: Path, at: time | None) -> Archive:
     found, ignored = sort_files(list_files(root), fmt)
     webhook = next((f for f in found if f.kind == "zoom_webhook"), None)
     recording = None
+    times: dict[str, FileTime] = {}
     if webhook is not None:
         data = inside(root, webhook.path, webhook.path).read_bytes()
         recording = parse_recording_completed(data, webhook.path)
+        times = date_files(found, recording, webhook.path)
     if at is None:
-        at = _local_start(recording) if recording is not None else _folder_start(root)
+        at = _chat_start(found, recording, times) if recording else _folder_start(root)
     media_kinds = {"participant_audio", "mixed_audio", "video"}
     texts = [(f.kind, f.path) for f in found if f.kind not in media_kinds | {"zoom_webhook"}]
     items = _parse_all(texts, _Context(root, at))
     media = [_media_file(f, root) for f in found if f.kind in media_kinds]
+    check_lengths(times, items, media)
     files = recording.files if recording is not None else ()
-    return Archive(fmt, root, tuple(items), tuple(media), files, tuple(ignored))
+    starts = {path: time.start for path, time in times.items()}
+    return Archive(fmt, root, tuple(items), tuple(media), files, tuple(ignored), starts)
 
 
 def _shifted(items: list[Item], seconds: float) -> list[Item]:
@@ -174,7 +195,8 @@ def read_archive(fmt: ArchiveFormat, root: Path, *, chat_started_at: time | None
 
     ``chat_started_at`` is the recording's local start time, needed for chat files
     with wall-clock times; for Zoom it is otherwise taken from a ``recording.completed``
-    body in the folder, or from a local recording folder name ``YYYY-MM-DD HH.MM.SS …``.
+    body in the folder (the start of the chat file's own recording where the body
+    dates it), or from a local recording folder name ``YYYY-MM-DD HH.MM.SS …``.
     """
     if fmt == "manifest":
         return _read_manifest(root)

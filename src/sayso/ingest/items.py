@@ -28,7 +28,8 @@ class Item:
 
     ``speaker`` is the display name exactly as the archive wrote it, or None when
     the archive does not say who it was (such content fails closed downstream).
-    ``start``/``end`` are offsets from the recording start.
+    ``start``/``end`` are offsets from when the archive counts the file from: the file's
+    own start where ``Archive.file_starts`` dates it, else the meeting's start.
     """
 
     modality: Modality
@@ -47,6 +48,7 @@ class Item:
 class MediaFile:
     """A recording file; ``speaker`` only for per-participant tracks and uploaded files.
 
+    ``start``/``end`` are offsets like an ``Item``'s (a manifest may start a file late);
     ``end`` is None when the archive does not say how long the file is.
     """
 

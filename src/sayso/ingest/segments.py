@@ -107,15 +107,21 @@ def to_table(
     meeting_id: str,
     starts_at: datetime,
     participants: Mapping[str, str],
+    file_starts: Mapping[str, datetime] | None = None,
 ) -> pa.Table:
-    """Segments of one meeting; ``participants`` maps participant id to display name."""
-    origin = _utc(starts_at)
+    """Segments of one meeting; ``participants`` maps participant id to display name.
+
+    A row's time is its file's start plus its offset: ``file_starts`` (source path ->
+    when that file began) where the archive dates a file, else the meeting's start.
+    """
+    meeting = _utc(starts_at)
+    origins = {source: _utc(start) for source, start in (file_starts or {}).items()}
     rows = [_item_row(i) for i in items] + [_media_row(m) for m in media]
     names = [r.speaker for r in rows if r.speaker is not None]
     owners = match_names(names, participants).mapping
     columns = _columns(rows, meeting_id, owners)
-    columns["start"] = [origin + r.start for r in rows]
-    columns["end"] = [origin + r.end for r in rows]
+    columns["start"] = [origins.get(r.source, meeting) + r.start for r in rows]
+    columns["end"] = [origins.get(r.source, meeting) + r.end for r in rows]
     return pa.table(columns, schema=SCHEMA)
 
 

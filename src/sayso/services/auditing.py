@@ -61,7 +61,7 @@ def audit(session: Session, ctx: Context, folder: Path) -> AuditReport:
     for meeting_id in sorted({str(r["meeting_id"]) for r in rows}):
         mine = [r for r in rows if r["meeting_id"] == meeting_id]
         _audit_meeting(session, ctx, facts, meeting_id, mine, at, size, bytes(root), report)
-    _audit_content(session, ctx, folder, rows, str(facts["purpose"]), report)
+    _audit_content(ctx, folder, rows, str(facts["purpose"]), report)
     return report
 
 
@@ -191,7 +191,6 @@ def _check_inclusion(
 
 
 def _audit_content(
-    session: Session,
     ctx: Context,
     folder: Path,
     rows: list[dict[str, Any]],
@@ -204,14 +203,14 @@ def _audit_content(
         by_output.setdefault(f"{row['meeting_id']}/{row['source']}", []).append(row)
     for target, items in sorted(by_output.items()):
         if parts_folder(folder / target).is_dir():
-            _audit_parts(session, ctx, folder / target, items, purpose, report)
+            _audit_parts(ctx, folder / target, items, purpose, report)
             continue
         if not (folder / target).is_file():
             continue
         if target.lower().endswith(MEDIA_SUFFIXES):
             _audit_c2pa(ctx, folder / target, items[0]["export_id"], purpose, report)
         if target.lower().endswith(AUDIO_SUFFIXES):
-            _audit_audio(session, folder / target, items, report)
+            _audit_audio(folder / target, items, report)
             continue
         archive = archive_source(ctx, items[0]["meeting_id"])
         kind = text_kind(archive.format, archive.root, items[0]["source"])
@@ -248,7 +247,6 @@ def _audit_c2pa(
 
 
 def _audit_audio(
-    session: Session,
     path: Path,
     items: list[dict[str, Any]],
     report: AuditReport,
@@ -257,26 +255,23 @@ def _audit_audio(
     tracks = [r for r in items if SPAN not in r["location"]]
     if len(tracks) != 1:
         return
-    meeting = session.get(Meeting, tracks[0]["meeting_id"])
-    assert meeting is not None
-    origin = meeting.starts_at
-    spans = [r for r in items if SPAN in r["location"]]
+    origin = tracks[0]["start"]  # when the file began: a span's position is its time less this
+    # A span wholly before the file (speech of an earlier recording) is not in it.
+    spans = [r for r in items if SPAN in r["location"] and r["end"] > max(r["start"], origin)]
 
     def interval(r: dict[str, Any]) -> Interval:
         return Interval(max(r["start"] - origin, timedelta(0)), r["end"] - origin)
 
     if tracks[0]["location"].endswith("participant_audio"):
-        allowed = [interval(r) for r in spans if r["allowed"] and r["end"] > r["start"]]
-        withheld = complement(allowed, path.name)
+        withheld = complement([interval(r) for r in spans if r["allowed"]], path.name)
     else:
-        speech = [interval(r) for r in spans if not r["allowed"] and r["end"] > r["start"]]
+        speech = [interval(r) for r in spans if not r["allowed"]]
         withheld = widen(speech, DEFAULT_MARGIN, path.name)
     if withheld and leaked_samples(list(parts) or path, withheld):
         report.fail(f"{path.parent.name}/{path.name}: withheld audio is audible")
 
 
 def _audit_parts(
-    session: Session,
     ctx: Context,
     path: Path,
     items: list[dict[str, Any]],
@@ -291,4 +286,4 @@ def _audit_parts(
         return
     for part in parts:
         _audit_c2pa(ctx, part, items[0]["export_id"], purpose, report)
-    _audit_audio(session, folder, items, report, parts)
+    _audit_audio(folder, items, report, parts)

@@ -14,7 +14,6 @@ import os
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -25,7 +24,7 @@ from sayso.errors import InvalidInput
 from sayso.exports import card, manifest
 from sayso.exports.parts import in_parts
 from sayso.ingest.archive import text_kind
-from sayso.ledger.models import ExportRow, ExportSubject, Meeting
+from sayso.ledger.models import ExportRow, ExportSubject
 from sayso.services import logs
 from sayso.services.context import Context
 from sayso.services.exporting_files import (
@@ -88,9 +87,8 @@ def export(
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     try:
-        starts = {m: _meeting_start(session, m) for m in meeting_ids}
         orphaned: set[tuple[str, str, str]] = set()
-        outputs = _write_sources(ctx, decided, work, starts, progress, orphaned)
+        outputs = _write_sources(ctx, decided, work, progress, orphaned)
         decided = _fail_closed(decided, outputs, orphaned)
         facts = card.CardFacts(
             export_id=export_id,
@@ -146,13 +144,6 @@ def _sign_media(
         )
 
 
-def _meeting_start(session: Session, meeting_id: str) -> datetime:
-    meeting = session.get(Meeting, meeting_id)
-    if meeting is None:
-        raise InvalidInput("no such meeting")
-    return meeting.starts_at
-
-
 def _speech_spans(segments: pa.Table) -> pa.Table:
     """One item per (media file, span of speech in the transcript): media are redacted by
     these spans, each decided by the gate for the file's kind of content."""
@@ -169,6 +160,8 @@ def _speech_spans(segments: pa.Table) -> pa.Table:
                 continue
             if role == "participant_audio" and cue["participant_id"] != track["participant_id"]:
                 continue  # a person's own track: their own speech spans
+            if cue["end"] <= track["start"] or cue["start"] >= track["end"]:
+                continue  # speech outside this file (another recording) is not in it
             key = f"{track['segment_id']}\x00{cue['segment_id']}".encode()
             out.append(
                 {
@@ -198,7 +191,6 @@ def _write_sources(
     ctx: Context,
     decided: pa.Table,
     work: Path,
-    starts: dict[str, datetime],
     progress: Progress | None,
     orphaned: set[tuple[str, str, str]],
 ) -> dict[tuple[str, str], str]:
@@ -216,8 +208,7 @@ def _write_sources(
         kind = text_kind(archive.format, archive.root, source)
         target = Path(meeting_id) / source
         (work / target).parent.mkdir(parents=True, exist_ok=True)
-        # Media offsets count from the recording's start: the meeting's start time.
-        extra = redact_source(archive.root / source, work / target, rows, starts[meeting_id], kind)
+        extra = redact_source(archive.root / source, work / target, rows, kind)
         if extra is not None:
             # A long WAV file becomes a folder of parts (c2pa-rs signs WAV in memory).
             outputs[(meeting_id, source)] = in_parts(work / target).relative_to(work).as_posix()

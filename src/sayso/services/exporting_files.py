@@ -6,7 +6,9 @@ redacted by time: a per-participant track keeps only the spans the gate allowed 
 its owner; a mixed track and a speaker view lose every span where a withheld (or an
 unknown) person speaks. A gallery view or a shared screen is exported only when the
 gate allowed the whole file. A file with no redactor is not exported at all (its
-items are left out with the reason ``no_redactor``): fail closed.
+items are left out with the reason ``no_redactor``): fail closed. Spans are cut at
+their position in the file: their time less the file's own start (its track's start,
+which ingest took from the Zoom webhook or the manifest where either dates the file).
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ SPAN_MODALITY = {"participant_audio": "audio", "mixed_audio": "audio", "speaker_
 
 
 def redact_source(
-    src: Path, dst: Path, rows: Sequence[Row], origin: datetime, kind: str | None = None
+    src: Path, dst: Path, rows: Sequence[Row], kind: str | None = None
 ) -> set[str] | None:
     """Write the redacted copy and return the locations it left out beyond the gate's
     decisions; None when this kind of file cannot be redacted (nothing written).
@@ -63,7 +65,7 @@ def redact_source(
     if len(tracks) != 1:
         return None
     spans = [r for r in rows if SPAN in str(r["location"])]
-    return set() if _redact_media(src, dst, tracks[0], spans, origin) else None
+    return set() if _redact_media(src, dst, tracks[0], spans) else None
 
 
 def _vtt(src: Path, dst: Path, rows: Sequence[Row], allowed: set[str]) -> set[str]:
@@ -129,8 +131,10 @@ def _orphaned_continuations(
     return orphans
 
 
-def _redact_media(src: Path, dst: Path, track: Row, spans: Sequence[Row], origin: datetime) -> bool:
+def _redact_media(src: Path, dst: Path, track: Row, spans: Sequence[Row]) -> bool:
     role = str(track["location"]).removeprefix("track ")
+    origin = track["start"]  # when this file began: a span at ``origin + t`` is at ``t`` in it
+    assert isinstance(origin, datetime)
     if role == "participant_audio":
         keep_only(src, dst, _intervals([r for r in spans if r["allowed"]], origin))
         return True
@@ -148,11 +152,13 @@ def _redact_media(src: Path, dst: Path, track: Row, spans: Sequence[Row], origin
 
 
 def _intervals(rows: Sequence[Row], origin: datetime) -> list[Interval]:
+    """The spans as positions in a file that began at ``origin``; a span wholly before
+    the file (speech in an earlier recording) has nothing in it to cut."""
     out = []
     for r in rows:
         start, end = r["start"], r["end"]
         assert isinstance(start, datetime)
         assert isinstance(end, datetime)
-        if end > start:
+        if end > start and end > origin:
             out.append(Interval(max(start - origin, timedelta(0)), end - origin))
     return out

@@ -69,8 +69,9 @@ def ingest(session: Session, ctx: Context, meeting_id: str, fmt: str, root: Path
         raise InvalidInput(f"{root} is not a folder; give the export folder of the meeting")
     archive = read_archive(fmt, root)
     media = [_with_length(root, m) for m in archive.media]
+    people = meeting_people(session, meeting.id)
     table = to_table(
-        archive.items, media, meeting.id, meeting.starts_at, meeting_people(session, meeting.id)
+        archive.items, media, meeting.id, meeting.starts_at, people, archive.file_starts
     )
     path = segments_path(ctx, meeting.id)
     _write_atomically(table, path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -37,10 +37,11 @@ def zoom_folder(realworld: Path, tmp_path: Path) -> Path:
     shutil.copy(
         realworld / "zoomdevblog__recording.completed.json", root / "recording.completed.json"
     )
-    make_audio(root / "Audio only - Elisa L.m4a")
-    make_audio(root / "GMT_Recording.m4a")
-    make_video(root / "GMT_Recording_gallery_640x360.mp4")
-    make_video(root / "GMT_Recording_avo_640x360.mp4")
+    # As long as the webhook's recording (20:02:05 to 20:03:14): a shorter file is refused.
+    make_audio(root / "Audio only - Elisa L.m4a", seconds=69)
+    make_audio(root / "GMT_Recording.m4a", seconds=69)
+    make_video(root / "GMT_Recording_gallery_640x360.mp4", frames=690)
+    make_video(root / "GMT_Recording_avo_640x360.mp4", frames=690)
     (root / "notes.pdf").write_bytes(b"%PDF-1.4")
     return root
 
@@ -69,6 +70,11 @@ def test_zoom_folder_reads_every_file_and_changes_none(zoom_folder: Path) -> Non
     assert all(m.end is not None and m.end > timedelta(0) for m in archive.media)
     assert archive.ignored == ("notes.pdf",)
     assert len(archive.recordings) == 3
+    # The webhook's one recording began at 20:02:05 UTC: every file is dated by it, those
+    # of a kind it lists (audio, views, Elisa's track) and those it does not (text).
+    assert archive.file_starts == dict.fromkeys(
+        [*by_source, *(m.path for m in archive.media)], datetime(2023, 12, 1, 20, 2, 5, tzinfo=UTC)
+    )
 
 
 def test_zoom_chat_start_comes_from_the_webhook_time_zone(zoom_folder: Path) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from sayso.ingest.otter import parse_otter
@@ -155,3 +155,12 @@ def test_recording_completed_lists_files_and_the_participant_track(realworld: Pa
     ]
     assert recording.files[2].media == ("audio", "participant_audio")
     assert recording.files[1].media == ("video", "shared_screen_with_speaker_view")
+    # Times as UTC: the meeting's start and length, and each file's own recording.
+    assert (recording.start_time, recording.duration) == (
+        datetime(2023, 12, 1, 20, 1, 56, tzinfo=UTC),
+        1,
+    )
+    assert {(f.start, f.end) for f in recording.files} == {
+        (datetime(2023, 12, 1, 20, 2, 5, tzinfo=UTC), datetime(2023, 12, 1, 20, 3, 14, tzinfo=UTC))
+    }
+    assert recording.files[2].entry == "$.payload.object.participant_audio_files[0]"
