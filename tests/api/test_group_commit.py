@@ -3,9 +3,11 @@ and one bad request never fails another's."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 
 import pytest
 from sqlalchemy import func, select
@@ -13,7 +15,7 @@ from sqlalchemy import func, select
 from sayso.api.security import PARTICIPANT
 from sayso.errors import InvalidInput
 from sayso.ledger.db import unit_of_work
-from sayso.ledger.models import CheckpointRow, Meeting
+from sayso.ledger.models import CheckpointRow, ConsentEventRow, Meeting
 from sayso.services import access, meetings, participants
 from sayso.services.consent import Receipt
 from sayso.services.group_commit import ConsentWriter
@@ -111,5 +113,90 @@ def test_a_missing_or_wrong_credential_is_refused_by_the_writer(api: Api) -> Non
             _job(api, writer, meeting_id, "not-a-secret", "recording")()
         with pytest.raises(Exception, match="invited person only"):
             _job(api, writer, meeting_id, api.demo.admin_token, "recording")()
+    finally:
+        writer.close()
+
+
+def _events(api: Api) -> int:
+    with unit_of_work(api.engine, readonly=True) as session:
+        count = session.execute(select(func.count()).select_from(ConsentEventRow)).scalar_one()
+        return int(count)
+
+
+def test_a_lone_caller_never_waits_for_company(api: Api) -> None:
+    meeting_id, secrets = _invitees(api)
+    writer = ConsentWriter(api.engine, api.ctx, gap_s=30, linger_s=30)
+    try:
+        began = time.monotonic()
+        for purpose in ("recording", "transcription"):  # one after another, as one person does
+            assert len(_job(api, writer, meeting_id, secrets[0], purpose)()) == 1
+        assert time.monotonic() - began < 15  # neither waited out a 30 s gap
+    finally:
+        writer.close()
+
+
+def test_callers_just_answered_are_waited_for_and_share_the_next_batch(api: Api) -> None:
+    meeting_id, secrets = _invitees(api)
+    writer = ConsentWriter(api.engine, api.ctx, gap_s=5, linger_s=10, autostart=False)
+    before = _checkpoints(api)
+
+    def twice(secret: str) -> Callable[[], list[Receipt]]:
+        def both() -> list[Receipt]:
+            first = _job(api, writer, meeting_id, secret, "recording")()
+            return first + _job(api, writer, meeting_id, secret, "transcription")()
+
+        return both
+
+    results = _run_held_back(writer, [twice(s) for s in secrets])
+    assert all(isinstance(r, list) and len(r) == 2 for r in results)
+    # The held-back batch, then every caller's second decision in one more: none of them
+    # was written alone because it came back a moment after the others.
+    assert _checkpoints(api) == before + 2
+
+
+def test_a_caller_that_went_away_before_its_turn_is_not_written(api: Api) -> None:
+    meeting_id, secrets = _invitees(api)
+    writer = ConsentWriter(api.engine, api.ctx, autostart=False)
+    before = _events(api)
+
+    def submit(secret: str) -> Coroutine[None, None, list[Receipt]]:
+        choice = [Choice("recording", True)]
+        return writer.submit_async(
+            secret,
+            PARTICIPANT.check,
+            lambda s, me: participants.plan_decide(s, api.ctx, me, meeting_id, choice, "k"),
+        )
+
+    async def scenario() -> list[Receipt]:
+        gone = asyncio.create_task(submit(secrets[0]))
+        stays = asyncio.create_task(submit(secrets[1]))
+        while writer.waiting < 2:
+            await asyncio.sleep(0.01)
+        gone.cancel()  # its client hung up while it queued
+        with contextlib.suppress(asyncio.CancelledError):
+            await gone
+        writer.start()
+        return await stays
+
+    try:
+        assert len(asyncio.run(scenario())) == 1
+    finally:
+        writer.close()
+    assert _events(api) == before + 1
+
+
+def test_a_writer_failure_answers_every_caller_instead_of_leaving_them_waiting(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    meeting_id, secrets = _invitees(api)
+    writer = ConsentWriter(api.engine, api.ctx)
+
+    def broken(batch: object) -> None:
+        raise RuntimeError("a bug in the writer")
+
+    monkeypatch.setattr(writer, "_write", broken)
+    try:
+        with pytest.raises(RuntimeError, match="a bug in the writer"):
+            _job(api, writer, meeting_id, secrets[0], "recording")()
     finally:
         writer.close()

@@ -53,11 +53,12 @@ class Caller:
                 raise Unauthenticated("sign in, or send a token as `Authorization: Bearer …`")
             yield session, who
 
-    def write(self, plan: Plan) -> list[Receipt]:
-        """A consent write through the group-commit writer: durable when this returns."""
+    async def write(self, plan: Plan) -> list[Receipt]:
+        """A consent write through the group-commit writer: durable when this returns. The
+        route awaits it on the event loop; the plan runs in the writer's unit of work."""
         if not self.secret:
             raise Unauthenticated("sign in, or send a token as `Authorization: Bearer …`")
-        return self.runtime.writer.submit(self.secret, self.rule.check, plan)
+        return await self.runtime.writer.submit_async(self.secret, self.rule.check, plan)
 
     @contextmanager
     def public(self, *, readonly: bool = True) -> Iterator[Session]:
@@ -71,7 +72,7 @@ class Needs:
     def __init__(self, rule: Rule) -> None:
         self.rule = rule
 
-    def __call__(
+    async def __call__(  # async: nothing here blocks, so no hop to the thread pool
         self,
         request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],

@@ -43,14 +43,16 @@ def my_meeting(meeting_id: str, caller: Me) -> schemas.MyMeetingOut:
     response_model=list[schemas.ReceiptOut],
     status_code=201,
 )
-def decide(meeting_id: str, body: schemas.DecisionsIn, caller: Me) -> list[schemas.ReceiptOut]:
+async def decide(
+    meeting_id: str, body: schemas.DecisionsIn, caller: Me
+) -> list[schemas.ReceiptOut]:
     """Say yes or no per purpose (and per kind of content where offered). Durable on return."""
     choices = [
         Choice(c.purpose, c.answer == "yes", tuple(c.modalities) if c.modalities else None, "api")
         for c in body.choices
     ]
     ctx = caller.runtime.ctx
-    receipts = caller.write(
+    receipts = await caller.write(
         lambda session, me: participants.plan_decide(
             session, ctx, me, meeting_id, choices, body.idempotency_key
         )
@@ -58,11 +60,11 @@ def decide(meeting_id: str, body: schemas.DecisionsIn, caller: Me) -> list[schem
     return [views.receipt(r) for r in receipts]
 
 
-def _act(
+async def _act(
     meeting_id: str, body: schemas.ActionIn, caller: Caller, action: EventType
 ) -> list[schemas.ReceiptOut]:
     ctx = caller.runtime.ctx
-    receipts = caller.write(
+    receipts = await caller.write(
         lambda session, me: participants.plan_act(
             session, ctx, me, meeting_id, action, body.purposes, body.idempotency_key, "api"
         )
@@ -73,25 +75,25 @@ def _act(
 @router.post(
     "/me/meetings/{meeting_id}/pause", response_model=list[schemas.ReceiptOut], status_code=201
 )
-def pause(meeting_id: str, body: schemas.ActionIn, caller: Me) -> list[schemas.ReceiptOut]:
+async def pause(meeting_id: str, body: schemas.ActionIn, caller: Me) -> list[schemas.ReceiptOut]:
     """Stop capture of my content (the yes stays; nothing new is captured until I resume)."""
-    return _act(meeting_id, body, caller, EventType.PAUSE)
+    return await _act(meeting_id, body, caller, EventType.PAUSE)
 
 
 @router.post(
     "/me/meetings/{meeting_id}/resume", response_model=list[schemas.ReceiptOut], status_code=201
 )
-def resume(meeting_id: str, body: schemas.ActionIn, caller: Me) -> list[schemas.ReceiptOut]:
+async def resume(meeting_id: str, body: schemas.ActionIn, caller: Me) -> list[schemas.ReceiptOut]:
     """Capture again, within what I said yes to."""
-    return _act(meeting_id, body, caller, EventType.RESUME)
+    return await _act(meeting_id, body, caller, EventType.RESUME)
 
 
 @router.post(
     "/me/meetings/{meeting_id}/withdraw", response_model=list[schemas.ReceiptOut], status_code=201
 )
-def withdraw(meeting_id: str, body: schemas.ActionIn, caller: Me) -> list[schemas.ReceiptOut]:
+async def withdraw(meeting_id: str, body: schemas.ActionIn, caller: Me) -> list[schemas.ReceiptOut]:
     """Take back a yes: every use after now stops."""
-    return _act(meeting_id, body, caller, EventType.WITHDRAW)
+    return await _act(meeting_id, body, caller, EventType.WITHDRAW)
 
 
 @router.get("/me/receipts/{record_id}", response_model=schemas.ReceiptOut)
