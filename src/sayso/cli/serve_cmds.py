@@ -53,9 +53,10 @@ def serve(
             checkpoint_now(session, ctx)
         _announce(seeded, base.rstrip("/"), demo_credentials)
     if workers == 1:
-        from sayso.app import create_app  # FastAPI is imported only to serve
+        from sayso.app import create_app, freeze_heap  # FastAPI is imported only to serve
 
         app = create_app(Settings(database_url=db))
+        freeze_heap()
         uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
         return
     # Each worker process builds its own app (and engine) from the environment; uvicorn's
