@@ -105,6 +105,26 @@ def test_one_bad_request_in_a_batch_fails_alone(api: Api) -> None:
     assert all(isinstance(r, list) and len(r) == 1 for i, r in enumerate(results) if i != 2)
 
 
+def test_a_meetings_restriction_binds_that_meeting_only_within_one_batch(api: Api) -> None:
+    restricted_id, restricted = _invitees(api)  # ai_training turned off for this meeting
+    with unit_of_work(api.engine) as session:
+        admin = access.resolve(session, api.ctx, api.demo.admin_token)
+        people = [Invitee(f"Other {i}", f"o{i}@example.org") for i in range(2)]
+        done = meetings.schedule(session, api.ctx, admin, "Stand-up", api.ctx.clock(), people)
+        open_id, free = done.meeting.id, [i.secret for i in done.invitations]
+    writer = ConsentWriter(api.engine, api.ctx, autostart=False)
+    jobs = [
+        _job(api, writer, restricted_id, restricted[0], "ai_training"),
+        _job(api, writer, open_id, free[0], "ai_training"),
+        _job(api, writer, restricted_id, restricted[1], "recording"),
+        _job(api, writer, open_id, free[1], "ai_training"),
+    ]
+    results = _run_held_back(writer, jobs)
+    assert isinstance(results[0], InvalidInput)
+    assert "turned off" in str(results[0])
+    assert all(isinstance(r, list) and len(r) == 1 for r in results[1:])
+
+
 def test_a_missing_or_wrong_credential_is_refused_by_the_writer(api: Api) -> None:
     meeting_id, _ = _invitees(api)
     writer = ConsentWriter(api.engine, api.ctx)

@@ -89,6 +89,7 @@ class BatchCache:
     policies: dict[str, tuple[PublishedPolicy, StoredNotice]] = field(default_factory=dict)
     owners: dict[tuple[str, Scope], str] = field(default_factory=dict)
     restricted: dict[tuple[str, str | None], set[str]] = field(default_factory=dict)
+    org_restrictions: dict[str, list[tuple[str | None, str]]] = field(default_factory=dict)
     shapes: dict[_ShapeKey, _Checked] = field(default_factory=dict)
 
 
@@ -254,14 +255,18 @@ def _not_restricted(
     meeting_id = request.scope.id if request.scope.kind is ScopeKind.MEETING else None
     key = (org_id, meeting_id)
     if key not in cache.restricted:
-        cache.restricted[key] = set(
-            session.execute(
-                select(RestrictionRow.purpose).where(
-                    RestrictionRow.org_id == org_id,
-                    RestrictionRow.meeting_id.is_(None) | (RestrictionRow.meeting_id == meeting_id),
+        if org_id not in cache.org_restrictions:  # one query per org and batch: they are few
+            rows = session.execute(
+                select(RestrictionRow.meeting_id, RestrictionRow.purpose).where(
+                    RestrictionRow.org_id == org_id
                 )
-            ).scalars()
-        )
+            )
+            cache.org_restrictions[org_id] = [(m, p) for m, p in rows]
+        cache.restricted[key] = {
+            purpose
+            for meeting, purpose in cache.org_restrictions[org_id]
+            if meeting is None or meeting == meeting_id
+        }
     blocked = next((p for p in request.purposes if p in cache.restricted[key]), None)
     if blocked is not None:
         raise InvalidInput(
