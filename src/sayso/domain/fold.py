@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -28,40 +28,58 @@ _ENDING = {
 }
 
 
-def fold_events(events: Iterable[ConsentEvent]) -> list[ConsentRecord]:
+def fold_events(
+    events: Iterable[ConsentEvent],
+    *,
+    live: Iterable[ConsentRecord] = (),
+    granted: Mapping[str, Window] | None = None,
+) -> list[ConsentRecord]:
     """Replay events in log order; the result does not depend on anything but the events.
 
     Per (participant, scope, purpose): a grant supersedes the previous grant's capture
     (content captured under it stays usable); pause and resume close and reopen the
     capture window; withdraw, refuse, expire and invalidate end every use from then on.
+
+    To continue from an earlier fold instead of replaying its events, pass the records it
+    left ``live`` (``is_live``) and, for each, the capture window its grant gave
+    (``granted``, by record id; see ``granted_window``). Records that ended never change
+    again, so ``fold_events(later, live=…, granted=…)`` returns exactly what replaying the
+    whole history returns for those live records and the later events (a property test
+    holds it to that); the earlier fold's ended records stand as they were.
     """
     ordered = sorted(events, key=_log_order)
     # Only live records change, so ended ones are set aside: a long history stays linear.
-    live: dict[_Key, list[ConsentRecord]] = {}
+    open_: dict[_Key, list[ConsentRecord]] = {}
     ended: dict[_Key, list[ConsentRecord]] = {}  # its keys in order of first event
-    granted: dict[str, Window] = {}  # grant event id -> the capture window it granted
+    windows: dict[str, Window] = dict(granted or {})  # grant event id -> its capture window
+    for record in sorted(live, key=_record_order):
+        if not is_live(record):
+            raise ValueError(f"record {record.record_id} has ended: only live records continue")
+        key = (record.principal_id, record.scope.kind, record.scope.id, record.purpose)
+        ended.setdefault(key, [])
+        open_.setdefault(key, []).append(record)
     for event in ordered:
         kind = event.event_type
         starts = kind is EventType.GRANT or kind is EventType.REFUSE  # makes a record
         if kind is EventType.GRANT:
-            granted[event.event_id] = _granted_window(event)
+            windows[event.event_id] = granted_window(event)
         who, scope = event.principal_id, event.scope
         for purpose in event.purposes:
             key = (who, scope.kind, scope.id, purpose)
             done = ended.get(key)
             if done is None:
                 done = ended[key] = []
-            records = live.get(key)
+            records = open_.get(key)
             if not records and not starts:
                 continue  # pausing, resuming or ending nothing changes nothing
             still: list[ConsentRecord] = []
-            for record in _apply(records or [], event, purpose, granted):
-                (still if _is_live(record) else done).append(record)
-            live[key] = still
+            for record in _apply(records or [], event, purpose, windows):
+                (still if is_live(record) else done).append(record)
+            open_[key] = still
     return [
         record
         for key in ended
-        for record in sorted(ended[key] + live.get(key, []), key=_record_order)
+        for record in sorted(ended[key] + open_.get(key, []), key=_record_order)
     ]
 
 
@@ -90,7 +108,8 @@ def _apply(
     return ended
 
 
-def _granted_window(event: ConsentEvent) -> Window:
+def granted_window(event: ConsentEvent) -> Window:
+    """The capture window a grant gives: the one it names, else from its time on."""
     return event.capture_window or Window(event.event_time)
 
 
@@ -130,13 +149,14 @@ def _record(fields: dict[str, Any]) -> ConsentRecord:
     return record
 
 
-def _is_live(record: ConsentRecord) -> bool:
+def is_live(record: ConsentRecord) -> bool:
+    """Given and in use: a record later events can still change."""
     return record.status is Status.GIVEN and record.use_end is None
 
 
 def _close_capture(records: list[ConsentRecord], t: datetime) -> list[ConsentRecord]:
     return [
-        _changed(r, r.status, _closed(r.capture_windows, t), r.use_end) if _is_live(r) else r
+        _changed(r, r.status, _closed(r.capture_windows, t), r.use_end) if is_live(r) else r
         for r in records
     ]
 
@@ -167,7 +187,7 @@ def _closed(windows: tuple[Window, ...], t: datetime) -> tuple[Window, ...]:
 def _reopen_latest(
     records: list[ConsentRecord], t: datetime, granted: dict[str, Window]
 ) -> list[ConsentRecord]:
-    live = [i for i, r in enumerate(records) if _is_live(r)]
+    live = [i for i, r in enumerate(records) if is_live(r)]
     if not live:
         return records
     i = live[-1]
@@ -185,6 +205,6 @@ def _reopen_latest(
 
 
 def _end_use(record: ConsentRecord, t: datetime, status: Status) -> ConsentRecord:
-    if not _is_live(record):
+    if not is_live(record):
         return record
     return _changed(record, status, _closed(record.capture_windows, t), t)

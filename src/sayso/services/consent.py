@@ -10,16 +10,18 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from sayso.domain.fold import fold_events
+from sayso.domain.fold import fold_events, granted_window, is_live
 from sayso.domain.records import (
     INDICATION_METHODS,
     ConsentEvent,
     ConsentRecord,
     EventType,
     Status,
+    Window,
+    record_from_document,
 )
 from sayso.domain.records_json import event_canonical_json, record_canonical_json
-from sayso.errors import Conflict, InvalidInput, NotAllowed
+from sayso.errors import Conflict, InvalidInput, LogCorrupt, NotAllowed
 from sayso.ledger import log_store
 from sayso.ledger.log_store import Appended
 from sayso.ledger.models import ConsentEventRow, ConsentStateRow
@@ -113,7 +115,7 @@ def _append_authorised(
         commitments = [commitment_of(s, t) for s, t in zip(salts, texts, strict=True)]
         appended = log_store.append(session, size, commitments)
         _insert_events(session, fresh, events, texts, salts, appended.first_index)
-        _refresh_state(session, events, appended.first_index)
+        _refresh_state(session, events)
         size, root = appended.size, appended.root
     else:
         root = root_from_source(size, log_store.DbNodeSource(session))
@@ -275,11 +277,8 @@ def _fingerprints(requests: Sequence[ConsentRequest]) -> list[str]:
     return out
 
 
-def events_for(
-    session: Session, pairs: set[tuple[str, str]], before: int | None = None
-) -> list[ConsentEvent]:
-    """Every event of the given (participant, scope) pairs, in log order (with ``before``:
-    only those at log indexes below it)."""
+def events_for(session: Session, pairs: set[tuple[str, str]]) -> list[ConsentEvent]:
+    """Every event of the given (participant, scope) pairs, in log order."""
     if not pairs:
         return []
     rows = log_store.select_in(
@@ -291,26 +290,68 @@ def events_for(
     return [
         ConsentEvent.from_document(json.loads(doc), idx)
         for who, scope, doc, idx in sorted(rows, key=lambda row: int(row[3]))
-        if (who, scope) in pairs and (before is None or idx < before)
+        if (who, scope) in pairs
     ]
 
 
-def _refresh_state(session: Session, events: Sequence[ConsentEvent], first_index: int) -> None:
-    """Re-derive the current-state rows of the (participant, scope) pairs the new events
-    (appended from ``first_index`` on) touched. Their earlier history is read back; the
-    new events are used as built (an event equals what its stored document reads back
-    as, a property the domain tests check)."""
-    pairs = {(who, str(scope)) for who, scope in {(e.principal_id, e.scope) for e in events}}
+def _refresh_state(session: Session, events: Sequence[ConsentEvent]) -> None:
+    """Bring the current-state rows of the (participant, scope) pairs the new events touch
+    up to date. Records that ended never change again, so the fold continues from the
+    pairs' live records as stored (with the capture windows their grants gave) instead of
+    replaying their whole history: a write costs the same however long that history is
+    (the domain's property tests hold the two ways equal). The new events are used as
+    built (an event equals what its stored document reads back as, also tested)."""
+    pairs = {(e.principal_id, str(e.scope)) for e in events}
     if not pairs:
         return
-    records = fold_events(events_for(session, pairs, before=first_index) + list(events))
+    held = _live_records(session, pairs)
+    records = fold_events(events, live=held, granted=_grant_windows(session, held))
     log_store.executemany_driver(
         session,
-        "DELETE FROM consent_state WHERE principal_id = {} AND scope = {}",
-        sorted(pairs),
+        "DELETE FROM consent_state WHERE record_id = {} AND purpose = {}",
+        [(r.record_id, r.purpose) for r in held],
     )
     rows = [_state_row(r) for r in records]
     log_store.insert_rows(session, ConsentStateRow.__tablename__, _STATE_COLUMNS, rows)
+
+
+def _live_records(session: Session, pairs: set[tuple[str, str]]) -> list[ConsentRecord]:
+    """The stored records of these (participant, scope) pairs that are still live."""
+    rows = log_store.select_in(
+        session,
+        ConsentStateRow.__tablename__,
+        ("principal_id", "scope", "document"),
+        {
+            "principal_id": sorted({p for p, _ in pairs}),
+            "scope": sorted({s for _, s in pairs}),
+            "status": [Status.GIVEN.value],
+        },
+    )
+    found = (
+        record_from_document(json.loads(doc)) for who, scope, doc in rows if (who, scope) in pairs
+    )
+    return [r for r in found if is_live(r)]
+
+
+def _grant_windows(session: Session, records: Sequence[ConsentRecord]) -> dict[str, Window]:
+    """The capture window each record's grant gave (a record's id is its grant's event id):
+    a resume never reaches beyond it, and the stored record may no longer show it whole."""
+    if not records:
+        return {}
+    ids = sorted({r.record_id for r in records})
+    rows = log_store.select_in(
+        session, ConsentEventRow.__tablename__, ("event_id", "document"), {"event_id": ids}
+    )
+    windows = {
+        event_id: granted_window(ConsentEvent.from_document(json.loads(doc)))
+        for event_id, doc in rows
+    }
+    missing = [i for i in ids if i not in windows]
+    if missing:
+        raise LogCorrupt(
+            "a current-state record has no grant event in the history; run `sayso log verify`"
+        )
+    return windows
 
 
 _STATE_COLUMNS = (

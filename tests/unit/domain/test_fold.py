@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sayso.domain.fold import fold_events
-from sayso.domain.records import ConsentEvent, ConsentRecord, EventType, Status, Window
-from tests.unit.domain.builders import T0, demo_policy, make_event, meeting
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sayso.domain.fold import fold_events, granted_window, is_live
+from sayso.domain.records import (
+    ConsentEvent,
+    ConsentRecord,
+    EventType,
+    Status,
+    Window,
+    record_from_document,
+)
+from sayso.domain.records_json import record_canonical_json
+from tests.unit.domain.builders import T0, demo_policy, histories, make_event, meeting
 
 G, R, P, U, W = (
     EventType.GRANT,
@@ -241,3 +255,60 @@ def test_fold_replays_in_log_order_whatever_order_the_events_come_in() -> None:
     assert shuffled != events
     assert fold_events(shuffled) == expected
     assert fold_events(reversed(events)) == expected
+
+
+# --- Continuing from stored state -----------------------------------------------------------
+
+
+def _stored(records: list[ConsentRecord]) -> list[ConsentRecord]:
+    """Records as the current-state table gives them back (their canonical JSON, parsed)."""
+    return [record_from_document(json.loads(record_canonical_json(r))) for r in records]
+
+
+def _with_windows(events: list[ConsentEvent], spans: list[int | None]) -> list[ConsentEvent]:
+    """Some grants name a capture window (from 10 minutes before to ``span`` minutes after:
+    0 ends it at the grant, so a later resume must not reach past it)."""
+    out = []
+    for e, span in zip(events, spans, strict=True):
+        if e.event_type is G and span is not None:
+            start = e.event_time - timedelta(minutes=10)
+            e = replace(e, capture_window=Window(start, e.event_time + timedelta(minutes=span)))
+        out.append(e)
+    return out
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    histories(
+        POLICY,
+        max_size=16,
+        meetings=("m1",),
+        participants=("alice", "bob"),
+        purposes=("recording", "ai_training"),
+    ),
+    st.data(),
+)
+def test_continuing_from_the_stored_live_records_equals_replaying_everything(
+    events: list[ConsentEvent], data: st.DataObject
+) -> None:
+    n = len(events)
+    spans = data.draw(st.lists(st.sampled_from([None, 0, 1, 10]), min_size=n, max_size=n))
+    events = _with_windows(events, spans)
+    cut = data.draw(st.integers(0, len(events)))
+    earlier, later = events[:cut], events[cut:]
+    before = _stored(fold_events(earlier))
+    held = [r for r in before if is_live(r)]
+    grants = {e.event_id: granted_window(e) for e in earlier if e.event_type is G}
+    continued = fold_events(
+        later, live=held, granted={r.record_id: grants[r.record_id] for r in held}
+    )
+    whole = {record_canonical_json(r) for r in fold_events(events)}
+    kept = {record_canonical_json(r) for r in before if not is_live(r)}
+    assert kept | {record_canonical_json(r) for r in continued} == whole
+    assert len(kept) + len(continued) == len(whole)
+
+
+def test_only_live_records_can_be_continued() -> None:
+    ended = [r for r in fold_events(history((G, 0), (W, 5))) if not is_live(r)]
+    with pytest.raises(ValueError, match="only live records continue"):
+        fold_events([], live=ended)
