@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, LargeBinary, TextClause, and_, select, text
+from sqlalchemy import LargeBinary, TextClause, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy.orm import Session
 
 from sayso.domain.records import iso_text
 from sayso.errors import LogCorrupt, NotFound
@@ -34,15 +34,6 @@ from sayso.transparency import (
 
 # Keeps each IN (…) list well under every driver's parameter limit.
 _CHUNK = 400
-
-
-def pairs_superset(
-    a: QueryableAttribute[Any], b: QueryableAttribute[Any], pairs: Sequence[tuple[Any, Any]]
-) -> ColumnElement[bool]:
-    """``a IN (…) AND b IN (…)``: a superset of the pairs that every store answers from its
-    index. (SQLite scans the whole table for the exact ``(a, b) IN (VALUES …)`` form.)
-    Callers keep only the exact pairs."""
-    return and_(a.in_(sorted({x for x, _ in pairs})), b.in_(sorted({y for _, y in pairs})))
 
 
 @functools.cache

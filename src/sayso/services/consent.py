@@ -298,9 +298,10 @@ def _refresh_state(session: Session, events: Sequence[ConsentEvent]) -> None:
     """Bring the current-state rows of the (participant, scope) pairs the new events touch
     up to date. Records that ended never change again, so the fold continues from the
     pairs' live records as stored (with the capture windows their grants gave) instead of
-    replaying their whole history: a write costs the same however long that history is
-    (the domain's property tests hold the two ways equal). The new events are used as
-    built (an event equals what its stored document reads back as, also tested)."""
+    replaying their whole history: a write's cost grows with the live records it may
+    change, not with the history (the domain's property tests hold the two ways equal).
+    The new events are used as built (an event equals what its stored document reads
+    back as, also tested)."""
     pairs = {(e.principal_id, str(e.scope)) for e in events}
     if not pairs:
         return
