@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
 
 from sayso.exports import manifest
+from sayso.ingest import BadArchive
 from sayso.ledger.db import unit_of_work
 from sayso.scenario.model import load_scenario
 from sayso.scenario.runner import run_scenario
@@ -68,3 +70,20 @@ def test_a_continuation_whose_speaker_was_cut_is_left_out(
     }
     with unit_of_work(engine, readonly=True) as session:
         assert audit(session, ctx, out).violations == []
+
+
+def test_a_source_swapped_for_a_huge_file_after_ingest_is_refused_and_nothing_is_exported(
+    engine: Engine, ctx: Context, tmp_path: Path
+) -> None:
+    vtt = tmp_path / "export" / "GMT20240301-100000_Recording.transcript.vtt"
+    vtt.parent.mkdir()
+    vtt.write_text(TRANSCRIPT)
+    with unit_of_work(engine) as session:
+        meeting_id = run_scenario(session, ctx, load_scenario(SCENARIO), tmp_path).meeting_id
+    with vtt.open("ab") as handle:
+        handle.truncate(3 * 2**30)  # sparse: no disk used
+    out = tmp_path / "dataset"
+    with unit_of_work(engine) as session, pytest.raises(BadArchive, match=rf"^{vtt.name}, whole"):
+        export(session, ctx, purpose="transcription", meeting_ids=[meeting_id], out=out)
+    assert not out.exists()
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".dataset")]  # no partial

@@ -15,6 +15,7 @@ from sayso.scenario.model import load_scenario
 from sayso.scenario.runner import run_scenario
 from sayso.services.context import Context
 from sayso.services.ingest import ingest, load_segments, segments_path
+from tests.integration.cli_helpers import Cli
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "job-interview"
@@ -70,3 +71,23 @@ def test_a_broken_file_names_itself_and_keeps_the_previous_table(
     assert vtt.name in str(caught.value)
     assert "Diane" not in str(caught.value)  # no content or names in errors
     assert segments_path(ctx, meeting_id).read_bytes() == good
+
+
+def test_the_cli_names_a_file_of_several_gb_and_ingests_nothing(
+    db_url: str, tmp_path: Path
+) -> None:
+    cli = Cli(db_url, tmp_path / "keys.json")
+    shutil.copytree(EXAMPLE, tmp_path / "meeting")
+    meeting_id = cli.json("scenario", "run", str(tmp_path / "meeting" / "scenario.yaml"))[
+        "meeting_id"
+    ]
+    table = tmp_path / "data" / "segments" / f"{meeting_id}.parquet"
+    good = table.read_bytes()
+    chat = next((tmp_path / "meeting" / "export").glob("*Chat.txt"))
+    with chat.open("ab") as handle:
+        handle.truncate(3 * 2**30)  # sparse: no disk used, nothing read
+    out = cli("ingest", "zoom", str(chat.parent), "--meeting", meeting_id, expect=1)
+    assert f"{chat.name}, whole file: 3 GiB, more than the 64 MiB" in " ".join(out.split())
+    assert "check this is the right file" in " ".join(out.split())
+    assert table.read_bytes() == good
+    assert chat.stat().st_size == 3 * 2**30

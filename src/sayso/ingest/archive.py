@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sayso.ingest.errors import BadArchive
 from sayso.ingest.items import Item, MediaFile
 from sayso.ingest.layouts import Found, otter_kind, sort_files, teams_kind, zoom_kind
+from sayso.ingest.limits import read_text_file
 from sayso.ingest.manifest import MANIFEST_NAME, TEXT_KINDS, ManifestFile, load_manifest
 from sayso.ingest.media import participant_of, probe_duration, video_role
 from sayso.ingest.otter import parse_otter
@@ -57,7 +58,7 @@ class _Context:
 
 
 def _parse_text(kind: str, relative: str, context: _Context) -> list[Item]:
-    data = inside(context.root, relative, relative).read_bytes()
+    data = read_text_file(inside(context.root, relative, relative), relative)
     if kind == "teams_docx":
         return parse_teams_docx(data, relative)
     text = decode(data, relative)
@@ -135,7 +136,7 @@ def _read_platform(fmt: Literal["zoom", "teams", "otter"], root: Path, at: time 
     recording = None
     times: dict[str, FileTime] = {}
     if webhook is not None:
-        data = inside(root, webhook.path, webhook.path).read_bytes()
+        data = read_text_file(inside(root, webhook.path, webhook.path), webhook.path)
         recording = parse_recording_completed(data, webhook.path)
         times = date_files(found, recording, webhook.path)
     if at is None:
@@ -171,11 +172,15 @@ def _manifest_media(entry: ManifestFile, root: Path) -> MediaFile:
     return MediaFile(entry.path, entry.modality, entry.role, entry.speaker, start, end)
 
 
+def _manifest_bytes(root: Path) -> bytes:
+    return read_text_file(inside(root, MANIFEST_NAME, MANIFEST_NAME), MANIFEST_NAME)
+
+
 def _read_manifest(root: Path) -> Archive:
     files = list_files(root)
     if MANIFEST_NAME not in files:
         raise BadArchive(MANIFEST_NAME, "path", "no manifest in the folder", "add one")
-    manifest = load_manifest(inside(root, MANIFEST_NAME, MANIFEST_NAME).read_bytes())
+    manifest = load_manifest(_manifest_bytes(root))
     items: list[Item] = []
     media: list[MediaFile] = []
     for entry in manifest.files:
@@ -207,7 +212,7 @@ def text_kind(fmt: str, root: Path, relative: str) -> str | None:
     """The text kind ingest read ``relative`` as (``zoom_chat``, ``teams_docx`` …), taken
     from the file's name or, in a manifest folder, from its entry; None for anything else."""
     if fmt == "manifest":
-        manifest = load_manifest(inside(root, MANIFEST_NAME, MANIFEST_NAME).read_bytes())
+        manifest = load_manifest(_manifest_bytes(root))
         kind: str | None = next((f.kind for f in manifest.files if f.path == relative), None)
     else:
         kind_of = {"zoom": zoom_kind, "teams": teams_kind, "otter": otter_kind}.get(fmt)

@@ -26,6 +26,7 @@ from docx import Document
 
 from sayso.ingest.errors import BadArchive
 from sayso.ingest.items import Item
+from sayso.ingest.limits import check_package
 from sayso.ingest.timecodes import parse_clock, parse_timestamp
 from sayso.ingest.vtt import Cue, parse_cues
 
@@ -67,6 +68,7 @@ class DocxEntry:
 
 def docx_lines(data: bytes, source: str) -> list[DocxLine]:
     """The non-blank lines of the body's paragraphs, as ingest reads them (tables aside)."""
+    check_package(data, source)
     try:
         document = Document(io.BytesIO(data))
     except Exception:  # python-docx raises many unrelated types for a damaged package

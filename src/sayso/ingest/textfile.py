@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sayso.ingest.errors import BadArchive
+from sayso.ingest.limits import read_text_file
 
 
 @dataclass(frozen=True)
@@ -38,4 +39,4 @@ def split_lines(text: str) -> list[Line]:
 
 
 def read_lines(path: Path, source: str) -> list[Line]:
-    return split_lines(decode(path.read_bytes(), source))
+    return split_lines(decode(read_text_file(path, source), source))

@@ -22,6 +22,7 @@ from docx.oxml.parser import parse_xml
 
 from sayso.ingest.errors import BadArchive
 from sayso.ingest.items import Item
+from sayso.ingest.limits import check_package, read_text_file
 from sayso.ingest.otter import parse_otter
 from sayso.ingest.teams import docx_entries, docx_lines
 from sayso.ingest.textfile import decode, read_lines, split_lines
@@ -55,7 +56,7 @@ def _leaked(withheld: Iterable[str], allowed: Sequence[str], exported: Sequence[
 
 def _vtt(source: Path, exported: Path, target: str, allowed: set[str]) -> list[str]:
     text = "\n".join(line.text for line in read_lines(source, source.name))
-    shown = exported.read_text("utf-8")
+    shown = decode(read_text_file(exported, exported.name), exported.name)
     for cue in parse_cues(text, source.name):
         said = "\n".join(cue.lines).strip()
         if cue.location not in allowed and said and said in shown:
@@ -91,8 +92,8 @@ def _refers(quote: str, items: Iterable[Item]) -> bool:
 
 
 def _chat(source: Path, exported: Path, target: str, allowed: set[str]) -> list[str]:
-    text = decode(source.read_bytes(), source.name)
-    out = decode(exported.read_bytes(), exported.name)
+    text = decode(read_text_file(source, source.name), source.name)
+    out = decode(read_text_file(exported, exported.name), exported.name)
     if not out.strip():
         return []
     items = parse_zoom_chat(text, source.name, time(0))
@@ -112,8 +113,8 @@ def _chat(source: Path, exported: Path, target: str, allowed: set[str]) -> list[
 
 
 def _otter(source: Path, exported: Path, target: str, allowed: set[str]) -> list[str]:
-    text = decode(source.read_bytes(), source.name)
-    out = decode(exported.read_bytes(), exported.name)
+    text = decode(read_text_file(source, source.name), source.name)
+    out = decode(read_text_file(exported, exported.name), exported.name)
     return _line_texts(parse_otter(text, source.name), text, out, allowed, "turn", target)
 
 
@@ -130,8 +131,9 @@ def _package_texts(data: bytes) -> tuple[list[str], list[str]]:
 
 
 def _docx(source: Path, exported: Path, target: str, allowed: set[str]) -> list[str]:
-    data = exported.read_bytes()
+    data = read_text_file(exported, exported.name)
     try:
+        check_package(data, exported.name)
         names, texts = _package_texts(data)
         body = _norm(" ".join(line.text for line in docx_lines(data, exported.name)))
     except (zipfile.BadZipFile, SyntaxError, BadArchive):  # lxml's XMLSyntaxError is one
@@ -139,7 +141,7 @@ def _docx(source: Path, exported: Path, target: str, allowed: set[str]) -> list[
     problems = []
     if set(names) - set(PARTS):
         problems.append(f"{target}: holds parts beyond the transcript text (properties, comments…)")
-    entries = docx_entries(source.read_bytes(), source.name)
+    entries = docx_entries(read_text_file(source, source.name), source.name)
     kept = [_norm(" ".join(x.text for x in e.lines)) for e in entries if e.item.location in allowed]
     held = [_norm(e.item.text or "") for e in entries if e.item.location not in allowed]
     if _leaked(held, kept, [body, *texts]):

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from sayso.ingest.limits import read_text_file
 from sayso.ingest.textfile import decode
 from sayso.ingest.vtt import parse_cues
 from sayso.ingest.zoom_vtt import split_speaker
@@ -69,32 +70,32 @@ def redact_source(
 
 
 def _vtt(src: Path, dst: Path, rows: Sequence[Row], allowed: set[str]) -> set[str]:
-    text = decode(src.read_bytes(), src.name)
+    text = decode(read_text_file(src, src.name), src.name)
     dst.write_text(redact_vtt(text, src.name, keep_locations(allowed)), "utf-8")
     return set()
 
 
 def _zoom_transcript(src: Path, dst: Path, rows: Sequence[Row], allowed: set[str]) -> set[str]:
-    text = decode(src.read_bytes(), src.name)
+    text = decode(read_text_file(src, src.name), src.name)
     orphans = _orphaned_continuations(text, src.name, rows, allowed)
     dst.write_text(redact_vtt(text, src.name, keep_locations(allowed - orphans)), "utf-8")
     return orphans
 
 
 def _chat(src: Path, dst: Path, rows: Sequence[Row], allowed: set[str]) -> set[str]:
-    text = decode(src.read_bytes(), src.name)
+    text = decode(read_text_file(src, src.name), src.name)
     dst.write_text(redact_chat(text, src.name, allowed).text, "utf-8")
     return set()
 
 
 def _otter(src: Path, dst: Path, rows: Sequence[Row], allowed: set[str]) -> set[str]:
-    text = decode(src.read_bytes(), src.name)
+    text = decode(read_text_file(src, src.name), src.name)
     dst.write_text(redact_otter(text, src.name, allowed), "utf-8")
     return set()
 
 
 def _docx(src: Path, dst: Path, rows: Sequence[Row], allowed: set[str]) -> set[str]:
-    dst.write_bytes(redact_docx(src.read_bytes(), src.name, allowed))
+    dst.write_bytes(redact_docx(read_text_file(src, src.name), src.name, allowed))
     return set()
 
 
