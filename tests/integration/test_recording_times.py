@@ -28,6 +28,7 @@ from sayso.services.context import Context
 from sayso.services.exporting import export
 from sayso.services.ingest import ingest, load_segments
 from tests.integration.cli_helpers import Cli
+from tests.integration.test_export_media import TRANSCRIPT
 from tests.unit.redact.media import write_m4a
 
 S = timedelta(seconds=1)
@@ -38,24 +39,6 @@ FIRST_AUDIO = "GMT20240301-100000_Recording.m4a"
 LATE_AUDIO = "GMT20240301-100500_Recording.m4a"
 LATE_TRANSCRIPT = "GMT20240301-100500_Recording.transcript.vtt"
 SHEILA = "Audio only - Sheila Example.m4a"
-TRANSCRIPT = """WEBVTT
-
-1
-00:00:02.000 --> 00:00:06.000
-Diane Example: I would like to talk about my last project.
-
-2
-00:00:08.000 --> 00:00:12.000
-Sheila Example: Please go on.
-
-3
-00:00:14.000 --> 00:00:18.000
-Diane Example: It was a billing system.
-
-4
-00:00:21.000 --> 00:00:25.000
-Sheila Example: This part is off the record.
-"""
 SCENARIO: dict[str, Any] = {
     "org": "Acme Corp",
     "policy": "all-by-consent",

@@ -137,7 +137,7 @@ def store_checkpoint(
 ) -> str:
     """Sign and store the checkpoint for ``size`` (once per size); return the signed note."""
     session.flush()
-    found = _driver_select(session, "SELECT note FROM checkpoints WHERE size = {}", [size])
+    found = _driver_rows(session, "SELECT note FROM checkpoints WHERE size = {}", [size])
     if found:
         return str(found[0][0])
     note = sign_checkpoint(Checkpoint(origin=origin, size=size, root=root), [signer])
@@ -222,7 +222,7 @@ def execute_driver(session: Session, sql: str, params: Sequence[Any]) -> None:
     ``sql`` stands for each parameter's placeholder (values are bound, never formatted)."""
     session.flush()
     connection = session.connection()
-    sql = sql.format(*[_PLACEHOLDERS[connection.dialect.paramstyle]] * len(params))
+    sql = _bind(connection, sql, len(params))
     with _driver_cursor(connection, sql) as cursor:
         cursor.execute(sql, list(params))
 
@@ -233,17 +233,14 @@ def executemany_driver(session: Session, sql: str, rows: Sequence[Row]) -> None:
         return
     session.flush()
     connection = session.connection()
-    sql = sql.format(*[_PLACEHOLDERS[connection.dialect.paramstyle]] * len(rows[0]))
+    sql = _bind(connection, sql, len(rows[0]))
     with _driver_cursor(connection, sql) as cursor:
         cursor.executemany(sql, rows)
 
 
-def _driver_select(session: Session, sql: str, params: Sequence[Any]) -> list[Row]:
-    connection = session.connection()
-    sql = sql.format(*[_PLACEHOLDERS[connection.dialect.paramstyle]] * len(params))
-    with _driver_cursor(connection, sql) as cursor:
-        cursor.execute(sql, list(params))
-        return list(cursor.fetchall())
+def _bind(connection: Connection, sql: str, count: int) -> str:
+    """``sql`` with each ``{}`` replaced by the driver's placeholder."""
+    return sql.format(*[_PLACEHOLDERS[connection.dialect.paramstyle]] * count)
 
 
 def select_in(
@@ -305,10 +302,17 @@ def _driver_cursor(connection: Connection, sql: str) -> Iterator[Any]:
         cursor.close()
 
 
-def _driver_rows(session: Session, sql: str) -> list[Row]:
-    """Rows as the DB-API driver returns them, read inside the session's transaction."""
-    with _driver_cursor(session.connection(), sql) as cursor:
-        cursor.execute(sql)
+def _driver_rows(session: Session, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+    """Rows as the DB-API driver returns them, read inside the session's transaction
+    (``{}`` in ``sql`` stands for each parameter's placeholder, as in ``execute_driver``)."""
+    connection = session.connection()
+    if params:
+        sql = _bind(connection, sql, len(params))
+    with _driver_cursor(connection, sql) as cursor:
+        if params:
+            cursor.execute(sql, list(params))
+        else:
+            cursor.execute(sql)
         return list(cursor.fetchall())
 
 

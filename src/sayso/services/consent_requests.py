@@ -142,11 +142,6 @@ def build_event(
     return new_event(fields, checked.parts)
 
 
-def new_event_id() -> str:
-    """``str(uuid.uuid4())``."""
-    return new_event_ids(1)[0]
-
-
 def new_event_ids(count: int) -> list[str]:
     """``count`` times ``str(uuid.uuid4())``, formatted from one read of random bytes:
     uuid4 and its ``str`` cost more than anything else in building an event."""
